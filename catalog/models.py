@@ -1,0 +1,385 @@
+"""Catalogue: categories (a materialised-path tree), brands, tags, products,
+variants (the SKU, the sellable unit), typed attributes and images."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.images import validate_image_file
+
+PATH_STEP = 7  # "0000042/" : a zero-padded primary key plus a slash
+
+
+class Category(models.Model):
+    """A node of the category tree.
+
+    The tree is a materialised path: ``path`` is the chain of ancestor ids
+    ("0000001/0000007/"), so a subtree is one indexed prefix query and the
+    breadcrumb is one ``pk__in`` query, whatever the depth. ``parent`` stays
+    the source of truth that staff edit; ``catalog.services.save_category``
+    keeps ``path`` and ``depth`` in step, descendants included.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, editable=False, default="", db_index=True)
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.TextField(_("description"), blank=True)
+    icon = models.CharField(_("icon"), max_length=8, blank=True, help_text=_("An emoji shown on the home page."))
+    filter_attributes = models.ManyToManyField(
+        "Attribute",
+        verbose_name=_("filter attributes"),
+        blank=True,
+        related_name="categories",
+        help_text=_("Attributes offered as filters here and in every subcategory."),
+    )
+    seo_title = models.CharField(_("SEO title"), max_length=70, blank=True)
+    seo_description = models.CharField(_("SEO description"), max_length=160, blank=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids of the ancestors, root first, read from the path."""
+        return [int(part) for part in self.path.split("/")[:-2] if part]
+
+    def clean(self) -> None:
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk or (self.parent.path.startswith(self.path) and self.path):
+                raise ValidationError({"parent": _("A category cannot be placed inside itself.")})
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attribute(models.Model):
+    """A typed product property (material, capacity, organic…) that can be a filter."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("text")
+        NUMBER = "number", _("number")
+        BOOLEAN = "boolean", _("yes/no")
+        CHOICE = "choice", _("choice")
+
+    name = models.CharField(_("name"), max_length=60)
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Used in filter URLs."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CHOICE)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    is_filterable = models.BooleanField(_("usable as a filter"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("attribute")
+        verbose_name_plural = _("attributes")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeOption(models.Model):
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
+    value = models.CharField(_("value"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=60, allow_unicode=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("attribute option")
+        verbose_name_plural = _("attribute options")
+        ordering = ["position", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "slug"], name="attribute_option_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ProductQuerySet(models.QuerySet):
+    def visible(self, *, at=None):
+        """Published products whose availability window includes ``at`` (now)."""
+        at = at or timezone.now()
+        return self.filter(
+            Q(available_from__isnull=True) | Q(available_from__lte=at),
+            Q(available_until__isnull=True) | Q(available_until__gt=at),
+            is_published=True,
+        )
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
+    brand = models.ForeignKey(
+        Brand, verbose_name=_("brand"), null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="products")
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    video_url = models.URLField(_("video link"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    is_featured = models.BooleanField(_("featured on the home page"), default=False)
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    available_until = models.DateTimeField(_("available until"), null=True, blank=True)
+    related_products = models.ManyToManyField(
+        "self", verbose_name=_("related products"), blank=True, symmetrical=False
+    )
+    seo_title = models.CharField(_("SEO title"), max_length=70, blank=True)
+    seo_description = models.CharField(_("SEO description"), max_length=160, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Kept in step by catalog.services.refresh_product_summary: the cheapest
+    # active variant for price filters and sorting, and the words search reads.
+    price = models.DecimalField(_("from price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
+    search_document = models.TextField(editable=False, default="")
+    # Kept in step by the stores app whenever stock moves.
+    is_in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "is_published"], name="product_category_published"),
+            models.Index(fields=["price"], name="product_price"),
+            models.Index(fields=["is_featured", "is_published"], name="product_featured"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_until__isnull=True)
+                | Q(available_from__isnull=True)
+                | Q(available_until__gt=F("available_from")),
+                name="product_window_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.available_from and self.available_until and self.available_until <= self.available_from:
+            raise ValidationError({"available_until": _("The end of the window must come after its start.")})
+
+    @property
+    def discount_percent(self) -> int | None:
+        if self.compare_at_price and self.compare_at_price > self.price > 0:
+            return int((1 - self.price / self.compare_at_price) * 100)
+        return None
+
+
+class Option(models.Model):
+    """A dimension variants differ in: colour, size, weight of the pack."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OptionValue(models.Model):
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(_("value"), max_length=40)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("option value")
+        verbose_name_plural = _("option values")
+        ordering = ["option__position", "position", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["option", "value"], name="option_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option.name}: {self.value}"
+
+
+class Variant(models.Model):
+    """The SKU: what a shopper puts in the cart and a store keeps in stock."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("SKU code"), max_length=64, unique=True)
+    price = models.DecimalField(
+        _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    compare_at_price = models.DecimalField(
+        _("compare-at price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The crossed-out earlier price; leave empty when there is none."),
+    )
+    option_values = models.ManyToManyField(OptionValue, verbose_name=_("options"), blank=True)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gt=F("price")),
+                name="variant_compare_at_above_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.sku})"
+
+    def clean(self) -> None:
+        if self.compare_at_price is not None and self.price is not None and self.compare_at_price <= self.price:
+            raise ValidationError({"compare_at_price": _("The compare-at price must be above the price.")})
+
+
+class ProductAttributeValue(models.Model):
+    """One typed value of an attribute for a product; the column used depends on the kind."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attribute_values")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="values")
+    value_text = models.CharField(max_length=200, blank=True)
+    value_number = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    value_boolean = models.BooleanField(null=True, blank=True)
+    option = models.ForeignKey(AttributeOption, null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("attribute value")
+        verbose_name_plural = _("attribute values")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], name="product_attribute_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["attribute", "option"], name="attr_value_option"),
+            models.Index(fields=["attribute", "value_number"], name="attr_value_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.name}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        kind = self.attribute.kind
+        if kind == Attribute.Kind.CHOICE:
+            return self.option.value if self.option_id else ""
+        if kind == Attribute.Kind.NUMBER:
+            if self.value_number is None:
+                return ""
+            number = self.value_number.normalize()
+            return f"{number:f} {self.attribute.unit}".strip()
+        if kind == Attribute.Kind.BOOLEAN:
+            return str(_("Yes") if self.value_boolean else _("No"))
+        return self.value_text
+
+    def clean(self) -> None:
+        kind = self.attribute.kind if self.attribute_id else None
+        if kind == Attribute.Kind.CHOICE:
+            if not self.option_id:
+                raise ValidationError({"option": _("Choose one of the attribute's options.")})
+            if self.option.attribute_id != self.attribute_id:
+                raise ValidationError({"option": _("That option belongs to another attribute.")})
+        elif kind == Attribute.Kind.NUMBER and self.value_number is None:
+            raise ValidationError({"value_number": _("Enter a number.")})
+        elif kind == Attribute.Kind.BOOLEAN and self.value_boolean is None:
+            raise ValidationError({"value_boolean": _("Choose yes or no.")})
+        elif kind == Attribute.Kind.TEXT and not self.value_text:
+            raise ValidationError({"value_text": _("Enter a value.")})
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="images",
+        help_text=_("Show this image when the shopper picks this variant."),
+    )
+    image = models.ImageField(_("image"), upload_to=product_image_path, validators=[validate_image_file])
+    # Made by catalog.tasks.make_thumbnails_task; empty until the worker has run.
+    card_thumbnail = models.ImageField(upload_to="thumbs/card/", blank=True, editable=False)
+    detail_thumbnail = models.ImageField(upload_to="thumbs/detail/", blank=True, editable=False)
+    alt_text = models.CharField(_("alternative text"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
+
+    @property
+    def card_url(self) -> str:
+        return (self.card_thumbnail or self.image).url
+
+    @property
+    def detail_url(self) -> str:
+        return (self.detail_thumbnail or self.image).url
