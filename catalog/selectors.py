@@ -1,7 +1,168 @@
-"""Reads of the catalogue shared by pages, feeds and tasks."""
+"""Reads of the catalogue shared by pages, feeds and tasks.
 
-from catalog.models import ProductImage
+Every selector that feeds a page fetches what the template shows in a
+fixed number of queries, whatever the size of the catalogue.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from catalog.models import (
+    Attribute,
+    Category,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    Variant,
+)
 
 
-def images_missing_thumbnails():
+@dataclass
+class CategoryNode:
+    category: Category
+    children: list["CategoryNode"] = field(default_factory=list)
+
+
+def visible_products() -> QuerySet[Product]:
+    return Product.objects.visible()
+
+
+def with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card shows: brand and images, in two extra queries for the whole page."""
+    return products.select_related("brand").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    )
+
+
+def category_tree() -> list[CategoryNode]:
+    """All active categories as a tree, in one query."""
+    nodes: dict[int, CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    for category in Category.objects.filter(is_active=True).order_by("depth", "position", "name"):
+        node = CategoryNode(category)
+        nodes[category.pk] = node
+        if category.parent_id is None:
+            roots.append(node)
+        elif category.parent_id in nodes:
+            nodes[category.parent_id].children.append(node)
+        # A child of an inactive parent is hidden with its parent.
+    return roots
+
+
+def category_page(slug: str) -> tuple[Category, list[Category], list[Category]]:
+    """The category, its ancestors (root first) and its active children; 404 if inactive."""
+    category = Category.objects.filter(slug=slug, is_active=True).first()
+    if category is None:
+        raise Http404("No such category")
+    related = Category.objects.filter(is_active=True).filter(
+        pk__in=category.ancestor_ids
+    ) | Category.objects.filter(is_active=True, parent=category)
+    ancestors, children = [], []
+    for other in related.order_by("depth", "position", "name"):
+        (children if other.parent_id == category.pk else ancestors).append(other)
+    if len(ancestors) != len(category.ancestor_ids):
+        raise Http404("The category sits under an inactive one")
+    return category, ancestors, children
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """The category's ancestors and itself, root first, for a breadcrumb."""
+    ancestors = Category.objects.filter(pk__in=category.ancestor_ids).order_by("depth")
+    return [*ancestors, category]
+
+
+def products_in_category(category: Category) -> QuerySet[Product]:
+    """Visible products of the category and of every category below it."""
+    return visible_products().filter(category__path__startswith=category.path, category__is_active=True)
+
+
+def filter_attributes_for(categories: list[Category]) -> list[Attribute]:
+    """Filterable attributes of these categories (a category and its ancestors), with options."""
+    return list(
+        Attribute.objects.filter(categories__in=categories, is_filterable=True)
+        .exclude(kind=Attribute.Kind.TEXT)
+        .prefetch_related("options")
+        .distinct()
+        .order_by("position", "name")
+    )
+
+
+def searchable_attributes() -> list[Attribute]:
+    """Attributes offered as filters on the search page: every filterable one."""
+    return list(
+        Attribute.objects.filter(is_filterable=True)
+        .exclude(kind=Attribute.Kind.TEXT)
+        .prefetch_related("options")
+        .order_by("position", "name")
+    )
+
+
+def brand_facets(products: QuerySet[Product], *, limit: int = 30) -> list[dict]:
+    """Brands among these products with how many each has, most first."""
+    return list(
+        products.exclude(brand=None)
+        .order_by()
+        .values("brand__slug", "brand__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "brand__name")[:limit]
+    )
+
+
+def product_page(slug: str) -> Product:
+    """A visible product with everything its page shows; 404 otherwise."""
+    product = (
+        visible_products()
+        .filter(slug=slug, category__is_active=True)
+        .select_related("category", "brand")
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(is_active=True).prefetch_related(
+                    Prefetch("option_values", queryset=OptionValue.objects.select_related("option"))
+                ),
+            ),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch(
+                "attribute_values",
+                queryset=ProductAttributeValue.objects.select_related("attribute", "option").order_by(
+                    "attribute__position", "attribute__name"
+                ),
+            ),
+            "tags",
+        )
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product")
+    return product
+
+
+def related_products(product: Product, *, limit: int = 8) -> list[Product]:
+    """Staff-chosen related products, else others from the same category."""
+    chosen = list(with_card_data(product.related_products.visible())[:limit])
+    if chosen:
+        return chosen
+    return list(
+        with_card_data(visible_products().filter(category_id=product.category_id).exclude(pk=product.pk))[:limit]
+    )
+
+
+def products_by_ids_in_order(ids: list[int]) -> list[Product]:
+    """Visible products with these ids, in the order given (recently viewed)."""
+    by_id = {p.pk: p for p in with_card_data(visible_products().filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def featured_products(*, limit: int = 8) -> list[Product]:
+    return list(with_card_data(visible_products().filter(is_featured=True).order_by("-created_at"))[:limit])
+
+
+def new_arrivals(*, limit: int = 8) -> list[Product]:
+    return list(with_card_data(visible_products().order_by("-created_at", "-id"))[:limit])
+
+
+def images_missing_thumbnails() -> QuerySet[ProductImage]:
     return ProductImage.objects.filter(card_thumbnail="") | ProductImage.objects.filter(detail_thumbnail="")

@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Substr
 
 from catalog.images import render_thumbnail
 from catalog.models import PATH_STEP, Category, Product, ProductImage
+from catalog.search import with_bigrams
 
 
 def _path_for(category: Category) -> str:
@@ -66,7 +67,8 @@ def build_search_document(product: Product) -> str:
     """The words a search matches: name first, then brand, category, tags, SKUs and text.
 
     Lower-cased so that a plain substring test (trigram-indexed on
-    PostgreSQL) finds "Tee" in "T恤 tee shirt" without case folding at query time.
+    PostgreSQL) finds "Tee" in "T恤 tee shirt" without case folding at query
+    time, and followed by its Chinese bigrams for full-text search.
     """
     parts = [product.name]
     if product.brand_id:
@@ -76,7 +78,7 @@ def build_search_document(product: Product) -> str:
     parts.extend(variant.sku for variant in product.variants.all())
     parts.append(product.summary)
     parts.append(product.description)
-    return " ".join(part for part in parts if part).lower()
+    return with_bigrams(" ".join(part for part in parts if part).lower())
 
 
 def make_thumbnails(*, image_id: int) -> bool:

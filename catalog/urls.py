@@ -1,4 +1,11 @@
 from django.urls import path
 
+from catalog import views
+
 app_name = "catalog"
-urlpatterns = []
+urlpatterns = [
+    path("categories/", views.category_list, name="category-list"),
+    path("c/<str:slug>/", views.category_detail, name="category"),
+    path("p/<str:slug>/", views.product_detail, name="product"),
+    path("search/", views.search, name="search"),
+]

@@ -217,6 +217,8 @@ CATALOG_IMAGE_MAX_PIXELS = env_int("CATALOG_IMAGE_MAX_PIXELS", 25_000_000, minim
 CATALOG_THUMBNAIL_SIZES = {"card": (400, 400), "detail": (900, 900)}
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24, minimum=1)
 CATALOG_RECENTLY_VIEWED = 8
+# Serves /bench/trivial/, the yardstick page of `make bench`.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -1,22 +1,43 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
+from catalog.sitemaps import CategorySitemap, ProductSitemap
 from shop import health, views
+
+sitemaps = {"categories": CategorySitemap, "products": ProductSitemap}
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        cache_page(60 * 60)(sitemap_views.index),
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(60 * 60)(sitemap_views.sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap-section",
+    ),
+    path("lang/<str:code>/", views.switch_language, name="switch-language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("catalog.urls")),
 ]
 
 if settings.SERVE_MEDIA:
     # Fine for the demo and one machine; several machines put media on object storage.
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns += [path("bench/trivial/", views.trivial, name="bench-trivial")]
 
 handler404 = "shop.views.page_not_found"
 handler500 = "shop.views.server_error"

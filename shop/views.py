@@ -1,8 +1,63 @@
+"""Project-wide pages: home, language switch, robots.txt, error pages."""
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from catalog import selectors as catalog_selectors
+from marketing import selectors as marketing_selectors
 
 
+@require_GET
 def home(request):
-    return render(request, "shop/home.html", {})
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "announcements": marketing_selectors.live_announcements(),
+            "categories": catalog_selectors.category_tree(),
+            "featured": catalog_selectors.featured_products(),
+            "new_arrivals": catalog_selectors.new_arrivals(),
+        },
+    )
+
+
+@require_GET
+def switch_language(request, code):
+    """Remember the shopper's language in a cookie and go back where they were.
+
+    A plain link rather than Django's POST-only set_language, so switching
+    works from any page without a form or JavaScript.
+    """
+    target = request.GET.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 60 * 60, samesite="Lax"
+        )
+    return response
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def trivial(request):
+    """A one-line template page: the yardstick `make bench` compares real pages against."""
+    return render(request, "shop/trivial.html", {"now": "ok"})
 
 
 def page_not_found(request, exception):
@@ -10,4 +65,7 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    # No context processors or database here: the error may be the database.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

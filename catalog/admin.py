@@ -1,0 +1,174 @@
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog import services
+from catalog.models import (
+    Attribute,
+    AttributeOption,
+    Brand,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    Tag,
+    Variant,
+)
+from catalog.tasks import make_thumbnails_task
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "slug", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "depth"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["filter_attributes"]
+    ordering = ["path"]
+    list_per_page = 200
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, category):
+        return format_html('<span style="padding-left:{}em">{}</span>', category.depth * 1.5, category.name)
+
+    def save_model(self, request, obj, form, change):
+        # The service keeps the materialised path of the whole subtree right.
+        services.save_category(category=obj)
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class AttributeOptionInline(admin.TabularInline):
+    model = AttributeOption
+    extra = 1
+    prepopulated_fields = {"slug": ["value"]}
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "unit", "is_filterable", "position"]
+    list_filter = ["kind", "is_filterable"]
+    search_fields = ["name", "code"]
+    inlines = [AttributeOptionInline]
+
+
+class OptionValueInline(admin.TabularInline):
+    model = OptionValue
+    extra = 1
+
+
+@admin.register(Option)
+class OptionAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    search_fields = ["name"]
+    inlines = [OptionValueInline]
+
+
+@admin.register(OptionValue)
+class OptionValueAdmin(admin.ModelAdmin):
+    list_display = ["option", "value", "position"]
+    list_filter = ["option"]
+    search_fields = ["value", "option__name"]
+
+    def has_module_permission(self, request):
+        return False  # edited inside Option; registered for autocomplete only
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "price", "compare_at_price", "option_values", "weight_grams", "is_active", "position"]
+    autocomplete_fields = ["option_values"]
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ["preview", "image", "variant", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, image):
+        if not image.pk or not image.image:
+            return ""
+        return format_html('<img src="{}" style="height:64px;width:64px;object-fit:cover">', image.card_url)
+
+
+class AttributeValueInline(admin.TabularInline):
+    model = ProductAttributeValue
+    extra = 0
+    fields = ["attribute", "option", "value_text", "value_number", "value_boolean"]
+    autocomplete_fields = ["attribute", "option"]
+
+
+@admin.register(AttributeOption)
+class AttributeOptionAdmin(admin.ModelAdmin):
+    search_fields = ["value", "attribute__name"]
+
+    def has_module_permission(self, request):
+        return False  # edited inside Attribute; registered for autocomplete only
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "brand", "price", "is_published", "is_in_stock", "is_featured", "created_at"]
+    list_filter = ["is_published", "is_featured", "is_in_stock", "brand", "category", "tags"]
+    list_select_related = ["category", "brand"]
+    search_fields = ["name", "slug", "variants__sku"]
+    search_help_text = _("Search by name, slug or SKU code.")
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category", "brand", "related_products"]
+    filter_horizontal = ["tags"]
+    readonly_fields = ["price", "is_in_stock", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [VariantInline, ProductImageInline, AttributeValueInline]
+    actions = ["publish", "unpublish"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "category", "brand", "tags", "summary", "description", "video_url"]}),
+        (_("Availability"), {"fields": ["is_published", "is_featured", "available_from", "available_until"]}),
+        (_("Search engines"), {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
+        (_("Related products"), {"fields": ["related_products"], "classes": ["collapse"]}),
+        (_("Kept up to date automatically"), {"fields": ["price", "is_in_stock", "created_at", "updated_at"]}),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        product = form.instance
+        services.refresh_product_summary(product_ids=[product.pk])
+        for image in product.images.filter(card_thumbnail=""):
+            transaction.on_commit(partial(make_thumbnails_task.delay, image.pk))
+
+    @admin.action(description=_("Publish the selected products"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = services.set_published(product_ids=queryset.values_list("pk", flat=True), is_published=True)
+        self.message_user(
+            request, ngettext("%d product published.", "%d products published.", count) % count, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Unpublish the selected products"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = services.set_published(product_ids=queryset.values_list("pk", flat=True), is_published=False)
+        self.message_user(
+            request, ngettext("%d product unpublished.", "%d products unpublished.", count) % count, messages.SUCCESS
+        )

@@ -1,0 +1,132 @@
+"""Storefront facets: brand, price range, stock and the category's typed attributes.
+
+A value that does not parse (junk, a brand that is not on the page, a
+price of 1e999) makes that one filter invalid: it is ignored and its
+error is shown, the rest still apply.
+"""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Attribute, ProductAttributeValue
+
+MAX_PRICE = Decimal("99999999")
+
+SORTS = {
+    "relevance": ("-rank", "-created_at", "-id"),
+    "new": ("-created_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "name": ("name", "id"),
+}
+SORT_LABELS = {
+    "relevance": _("Best match"),
+    "new": _("Newest"),
+    "price": _("Price: low to high"),
+    "-price": _("Price: high to low"),
+    "name": _("Name"),
+}
+
+
+def _price_filter(lookup: str, label) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr=lookup,
+        label=label,
+        min_value=Decimal("0"),
+        max_value=MAX_PRICE,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+    )
+
+
+class ProductFilter(django_filters.FilterSet):
+    brand = django_filters.MultipleChoiceFilter(
+        field_name="brand__slug", label=_("Brand"), widget=forms.CheckboxSelectMultiple
+    )
+    price_min = _price_filter("gte", _("Lowest price"))
+    price_max = _price_filter("lte", _("Highest price"))
+    in_stock = django_filters.BooleanFilter(
+        label=_("In stock only"), method="filter_in_stock", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(label=_("Sort"), method="filter_nothing", empty_label=None)
+
+    def __init__(self, data=None, queryset=None, *, attributes=(), brand_facets=(), sorts=(), **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.filters["brand"].extra["choices"] = [
+            (facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in brand_facets
+        ]
+        self.filters["sort"].extra["choices"] = [(key, SORT_LABELS[key]) for key in sorts]
+        self.attribute_fields: list[tuple[Attribute, list[str]]] = []
+        for attribute in attributes:
+            self.attribute_fields.append((attribute, self._add_attribute_filters(attribute)))
+
+    def _add_attribute_filters(self, attribute: Attribute) -> list[str]:
+        name = f"a_{attribute.code}"
+        if attribute.kind == Attribute.Kind.CHOICE:
+            self.filters[name] = django_filters.MultipleChoiceFilter(
+                label=attribute.name,
+                choices=[(option.slug, option.value) for option in attribute.options.all()],
+                method=self._choice_method(attribute),
+                widget=forms.CheckboxSelectMultiple,
+            )
+            return [name]
+        if attribute.kind == Attribute.Kind.BOOLEAN:
+            self.filters[name] = django_filters.BooleanFilter(
+                label=attribute.name, method=self._boolean_method(attribute), widget=forms.CheckboxInput
+            )
+            return [name]
+        unit = f" ({attribute.unit})" if attribute.unit else ""
+        self.filters[f"{name}_min"] = django_filters.NumberFilter(
+            label=_("%(name)s from") % {"name": attribute.name} + unit,
+            method=self._number_method(attribute, "gte"),
+            min_value=Decimal("-999999999"),
+            max_value=Decimal("999999999"),
+        )
+        self.filters[f"{name}_max"] = django_filters.NumberFilter(
+            label=_("%(name)s to") % {"name": attribute.name} + unit,
+            method=self._number_method(attribute, "lte"),
+            min_value=Decimal("-999999999"),
+            max_value=Decimal("999999999"),
+        )
+        return [f"{name}_min", f"{name}_max"]
+
+    @staticmethod
+    def _values(attribute: Attribute, **lookup):
+        return Exists(ProductAttributeValue.objects.filter(product=OuterRef("pk"), attribute=attribute, **lookup))
+
+    def _choice_method(self, attribute):
+        return lambda queryset, name, value: queryset.filter(self._values(attribute, option__slug__in=value))
+
+    def _boolean_method(self, attribute):
+        return lambda queryset, name, value: (
+            queryset.filter(self._values(attribute, value_boolean=True)) if value else queryset
+        )
+
+    def _number_method(self, attribute, lookup):
+        return lambda queryset, name, value: queryset.filter(
+            self._values(attribute, **{f"value_number__{lookup}": value})
+        )
+
+    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(is_in_stock=True) if value else queryset
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Sorting is applied by sorted_results after filtering, with the page's default.
+        return queryset
+
+    def sorted_results(self, default: str) -> QuerySet:
+        """The filtered products in the chosen order, else the page's default order."""
+        self.form.is_valid()  # cleaned_data then holds the fields that did parse
+        chosen = self.form.cleaned_data.get("sort") or default
+        return self.qs.order_by(*SORTS[chosen])
+
+    @property
+    def active_count(self) -> int:
+        self.form.is_valid()
+        return sum(
+            1 for key, value in self.form.cleaned_data.items() if key != "sort" and value not in (None, "", [], False)
+        )

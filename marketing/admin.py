@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from marketing.models import Announcement
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["text", "is_active", "starts_at", "ends_at", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active"]
+    search_fields = ["text"]
