@@ -1,0 +1,113 @@
+"""factory_boy factories for the catalogue and stores."""
+
+import io
+from decimal import Decimal
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from catalog.models import Attribute, AttributeOption, Brand, Category, Product, ProductImage, Tag, Variant
+from catalog.services import refresh_product_summary, save_category
+from stores.models import Store
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"类目{n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return save_category(category=model_class(*args, **kwargs))
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Brand
+
+    name = factory.Sequence(lambda n: f"品牌{n}")
+    slug = factory.Sequence(lambda n: f"brand-{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"标签{n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A published product with one variant priced ``price`` (default ¥10.00)."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"商品{n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    category = factory.SubFactory(CategoryFactory)
+    brand = None
+    is_published = True
+    is_in_stock = True
+
+    @factory.post_generation
+    def price(product, create, extracted, **kwargs):
+        if not create:
+            return
+        Variant.objects.create(product=product, sku=f"SKU-{product.slug}", price=extracted or Decimal("10.00"))
+        refresh_product_summary(product_ids=[product.pk])
+        product.refresh_from_db()
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.Sequence(lambda n: f"VAR-{n:06d}")
+    price = Decimal("10.00")
+
+
+class AttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attribute
+
+    name = factory.Sequence(lambda n: f"属性{n}")
+    code = factory.Sequence(lambda n: f"attr{n}")
+    kind = Attribute.Kind.CHOICE
+
+
+class AttributeOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttributeOption
+
+    attribute = factory.SubFactory(AttributeFactory)
+    value = factory.Sequence(lambda n: f"选项{n}")
+    slug = factory.Sequence(lambda n: f"option-{n}")
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    name = factory.Sequence(lambda n: f"门店{n}")
+    code = factory.Sequence(lambda n: f"store{n}")
+
+
+def png_bytes(size=(32, 32), color=(200, 30, 30), fmt="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.LazyFunction(lambda: SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png"))
