@@ -58,7 +58,7 @@ def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
     """Filter ``queryset`` to products matching the query, annotated with ``rank``."""
     query = clean_query(raw_query)
     if not query:
-        return queryset.none()
+        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
     terms = query.split()[:MAX_TERMS]
     every_term = Q()
     for term in terms:
