@@ -1,7 +1,7 @@
 from celery import shared_task
 
 
-@shared_task(acks_late=True, time_limit=120)
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def make_thumbnails_task(image_id: int) -> bool:
     from catalog.services import make_thumbnails
 

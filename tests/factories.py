@@ -105,6 +105,18 @@ def png_bytes(size=(32, 32), color=(200, 30, 30), fmt="PNG") -> bytes:
     return buffer.getvalue()
 
 
+def bomb_png(width=30000, height=30000) -> bytes:
+    """A tiny valid PNG whose header claims ``width``×``height`` pixels: a decompression bomb."""
+    import struct
+    import zlib
+
+    data = bytearray(png_bytes(size=(1, 1)))
+    # IHDR is the first chunk: 8-byte signature, 4-byte length, b"IHDR", then width and height.
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
 class ProductImageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductImage
