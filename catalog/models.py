@@ -185,7 +185,7 @@ class Product(models.Model):
     price = models.DecimalField(_("from price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
     compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
     search_document = models.TextField(editable=False, default="")
-    # Kept in step by the stores app whenever stock moves.
+    # Some active variant is in stock: kept in step by catalog.services from Variant.is_in_stock.
     is_in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
 
     objects = ProductQuerySet.as_manager()
@@ -277,6 +277,8 @@ class Variant(models.Model):
     weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0)
     is_active = models.BooleanField(_("on sale"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Kept in step by the stores app whenever stock moves: some active store can sell one.
+    is_in_stock = models.BooleanField(_("in stock"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("variant")

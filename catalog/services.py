@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat, Substr
 
 from catalog.images import render_thumbnail
-from catalog.models import PATH_STEP, Category, Product, ProductImage
+from catalog.models import PATH_STEP, Category, Product, ProductImage, Variant
 from catalog.search import with_bigrams
 
 
@@ -46,7 +46,7 @@ def save_category(*, category: Category) -> Category:
 
 
 def refresh_product_summary(*, product_ids: Iterable[int]) -> None:
-    """Recompute each product's from-price and search document from its rows."""
+    """Recompute each product's from-price, stock flag and search document from its rows."""
     products = (
         Product.objects.filter(pk__in=list(product_ids))
         .select_related("brand", "category")
@@ -59,8 +59,17 @@ def refresh_product_summary(*, product_ids: Iterable[int]) -> None:
         product.price = cheapest.price if cheapest else product.price
         product.compare_at_price = cheapest.compare_at_price if cheapest else None
         product.search_document = build_search_document(product)
+        product.is_in_stock = any(v.is_in_stock for v in active)
         changed.append(product)
-    Product.objects.bulk_update(changed, ["price", "compare_at_price", "search_document"], batch_size=500)
+    Product.objects.bulk_update(
+        changed, ["price", "compare_at_price", "search_document", "is_in_stock"], batch_size=500
+    )
+
+
+def refresh_product_stock(*, product_ids: Iterable[int]) -> None:
+    """Mark each product in stock when one of its active variants is."""
+    in_stock = Variant.objects.filter(product=OuterRef("pk"), is_active=True, is_in_stock=True)
+    Product.objects.filter(pk__in=list(product_ids)).update(is_in_stock=Exists(in_stock))
 
 
 def build_search_document(product: Product) -> str:

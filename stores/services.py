@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 
-from catalog.models import Product
+from catalog.models import Variant
+from catalog.services import refresh_product_stock
 from stores.exceptions import NotEnoughStock
 from stores.models import Stock, StockMovement
 
@@ -44,12 +45,13 @@ def adjust_stock(*, stock_id: int, change: int, note: str, by=None) -> Stock:
 
 
 def refresh_product_stock_flags(*, variant_ids: Iterable[int]) -> None:
-    """Set ``Product.is_in_stock`` for the products of these variants from live stock.
+    """Set ``is_in_stock`` on these variants and their products from live stock.
 
-    The storefront filters on that flag instead of joining stock on every listing.
+    The storefront filters and labels by those flags instead of joining
+    stock rows on every listing.
     """
-    product_ids = Product.objects.filter(variants__pk__in=list(variant_ids)).values("pk")
-    available = Stock.objects.filter(
-        variant__product=OuterRef("pk"), variant__is_active=True, store__is_active=True, on_hand__gt=F("reserved")
-    )
-    Product.objects.filter(pk__in=product_ids).update(is_in_stock=Exists(available))
+    variant_ids = list(variant_ids)
+    sellable = Stock.objects.filter(variant=OuterRef("pk"), store__is_active=True, on_hand__gt=F("reserved"))
+    Variant.objects.filter(pk__in=variant_ids).update(is_in_stock=Exists(sellable))
+    product_ids = Variant.objects.filter(pk__in=variant_ids).values_list("product_id", flat=True).distinct()
+    refresh_product_stock(product_ids=product_ids)

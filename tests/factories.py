@@ -59,7 +59,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     def price(product, create, extracted, **kwargs):
         if not create:
             return
-        Variant.objects.create(product=product, sku=f"SKU-{product.slug}", price=extracted or Decimal("10.00"))
+        Variant.objects.create(
+            product=product,
+            sku=f"SKU-{product.slug}",
+            price=extracted or Decimal("10.00"),
+            is_in_stock=product.is_in_stock,
+        )
         refresh_product_summary(product_ids=[product.pk])
         product.refresh_from_db()
 
@@ -71,6 +76,7 @@ class VariantFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     sku = factory.Sequence(lambda n: f"VAR-{n:06d}")
     price = Decimal("10.00")
+    is_in_stock = True
 
 
 class AttributeFactory(factory.django.DjangoModelFactory):

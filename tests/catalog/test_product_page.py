@@ -21,7 +21,7 @@ def tee():
     m, l = OptionValue.objects.create(option=size, value="M"), OptionValue.objects.create(option=size, value="L")
     product.variants.all().delete()
     for sku, price, values in [("TEE-RM", "59.00", [red, m]), ("TEE-RL", "69.00", [red, l]), ("TEE-BM", "79.00", [blue, m])]:
-        variant = Variant.objects.create(product=product, sku=sku, price=Decimal(price))
+        variant = Variant.objects.create(product=product, sku=sku, price=Decimal(price), is_in_stock=sku != "TEE-BM")
         variant.option_values.set(values)
     Variant.objects.filter(sku="TEE-RL").update(compare_at_price=Decimal("99.00"))
     refresh_product_summary(product_ids=[product.pk])
@@ -130,3 +130,10 @@ def test_a_tampered_recently_viewed_cookie_is_ignored(client):
 
     assert response.status_code == 200
     assert response.context["recently_viewed"] == []
+
+
+def test_the_chosen_variant_says_whether_it_is_in_stock(client, tee):
+    assert "availability in-stock" in client.get("/p/tee/", {"sku": "TEE-RM"}).content.decode()
+    sold_out = client.get("/p/tee/", {"sku": "TEE-BM"}).content.decode()
+    assert "availability sold-out" in sold_out
+    assert 'class="option unavailable"' in sold_out or "unavailable" in sold_out
