@@ -1,7 +1,7 @@
 from functools import partial
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -144,6 +144,8 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [VariantInline, ProductImageInline, AttributeValueInline]
     actions = ["publish", "unpublish"]
     list_per_page = 50
+    # A video link typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "brand", "tags", "summary", "description", "video_url"]}),
         (_("Availability"), {"fields": ["is_published", "is_featured", "available_from", "available_until"]}),
