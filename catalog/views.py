@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
@@ -86,7 +87,16 @@ def product_detail(request, slug):
             "ancestors": selectors.category_ancestors(product.category),
             "related": selectors.related_products(product),
             "recently_viewed": selectors.products_by_ids_in_order(recent_ids) if recent_ids else [],
+            **_provided_context(request, product, variant),
         },
     )
     remember_product(request, response, product.pk)
     return response
+
+
+def _provided_context(request, product, variant) -> dict:
+    """Context from the apps named in CATALOG_PRODUCT_CONTEXT_PROVIDERS (stock, pick-up stores)."""
+    context = {}
+    for path in settings.CATALOG_PRODUCT_CONTEXT_PROVIDERS:
+        context.update(import_string(path)(request, product, variant))
+    return context

@@ -142,10 +142,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
-    "make-missing-thumbnails": {
-        "task": "catalog.tasks.make_missing_thumbnails_task",
-        "schedule": 60 * 60,
-    },
+    "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails_task", "schedule": 60 * 60},
+    "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
 }
 
 # --- Auth, allauth --------------------------------------------------------
@@ -217,6 +215,13 @@ CATALOG_IMAGE_MAX_PIXELS = env_int("CATALOG_IMAGE_MAX_PIXELS", 25_000_000, minim
 CATALOG_THUMBNAIL_SIZES = {"card": (400, 400), "detail": (900, 900)}
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24, minimum=1)
 CATALOG_RECENTLY_VIEWED = 8
+# Extra context for the product page from apps the catalogue must not import.
+CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability"]
+# Which stock serves a delivery order: "warehouses-first" (online warehouses, then
+# stores, each by priority) or "priority" (store priority alone).
+SHOP_DELIVERY_SOURCE_ORDER = env_str("SHOP_DELIVERY_SOURCE_ORDER", "warehouses-first")
+if SHOP_DELIVERY_SOURCE_ORDER not in ("warehouses-first", "priority"):
+    raise ImproperlyConfigured("SHOP_DELIVERY_SOURCE_ORDER must be 'warehouses-first' or 'priority'")
 # Serves /bench/trivial/, the yardstick page of `make bench`.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 

@@ -16,3 +16,16 @@ class NotEnoughStock(StockError):
         })
         self.available = available
         self.requested = requested
+
+
+class OutOfStock(StockError):
+    """Some lines cannot be served by the chosen store; ``shortages`` maps variant id to units available."""
+
+    def __init__(self, *, shortages: dict[int, int], names: dict[int, str] | None = None):
+        names = names or {}
+        parts = [
+            _("%(name)s: only %(available)s left") % {"name": names.get(vid, vid), "available": available}
+            for vid, available in shortages.items()
+        ]
+        super().__init__(_("Not enough stock. %(details)s") % {"details": "; ".join(parts)})
+        self.shortages = shortages

@@ -19,6 +19,9 @@ class Store(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
     is_pickup_enabled = models.BooleanField(_("pick-up enabled"), default=True)
+    is_delivery_source = models.BooleanField(
+        _("ships delivery orders"), default=True, help_text=_("Stock here may be sent out for online delivery orders.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveIntegerField(
         _("priority"), default=100, help_text=_("Lower numbers serve delivery orders first.")
@@ -43,6 +46,9 @@ class Stock(models.Model):
     on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     reserved = models.PositiveIntegerField(_("reserved"), default=0)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=5)
+    # Set when the managers were told this row ran low; cleared once it is restocked
+    # above the threshold, so each crossing alerts exactly once.
+    low_stock_alerted_at = models.DateTimeField(_("low-stock alert sent at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("stock")
@@ -71,6 +77,7 @@ class StockMovement(models.Model):
         RESERVATION = "reservation", _("reservation")
         RELEASE = "release", _("release")
         DEDUCTION = "deduction", _("deduction")
+        RETURN = "return", _("return to stock")
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="movements")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -90,3 +97,41 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} {self.on_hand_change:+d}"
+
+
+class StoreStaff(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("manager")
+        CLERK = "clerk", _("clerk")
+
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="store_roles"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = _("store staff")
+        verbose_name_plural = _("store staff")
+        constraints = [models.UniqueConstraint(fields=["store", "user"], name="store_staff_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.store} · {self.get_role_display()}"
+
+
+class LowStockAlert(models.Model):
+    """An admin notice that a stock row fell to its threshold; managers were mailed too."""
+
+    stock = models.ForeignKey(Stock, verbose_name=_("stock"), on_delete=models.CASCADE, related_name="alerts")
+    available = models.IntegerField(_("available then"))
+    threshold = models.PositiveIntegerField(_("threshold"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    emailed_to = models.TextField(_("emailed to"), blank=True)
+
+    class Meta:
+        verbose_name = _("low-stock alert")
+        verbose_name_plural = _("low-stock alerts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stock} ≤ {self.threshold}"

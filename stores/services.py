@@ -1,14 +1,49 @@
-"""Stock changes. Each one locks its row, checks, writes, and records a movement."""
+"""Stock changes. Each one locks its rows, checks, writes, and records a movement.
 
+Rows are always locked in primary-key order so that two orders touching the
+same SKUs in opposite order queue behind each other instead of deadlocking.
+"""
+
+from collections import Counter
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from catalog.models import Variant
 from catalog.services import refresh_product_stock
-from stores.exceptions import NotEnoughStock
-from stores.models import Stock, StockMovement
+from stores.exceptions import NotEnoughStock, OutOfStock
+from stores.models import Stock, StockMovement, Store
+
+Lines = Iterable[tuple[int, int]]  # (variant id, quantity)
+
+
+def _merge(lines: Lines) -> dict[int, int]:
+    merged: Counter = Counter()
+    for variant_id, quantity in lines:
+        if quantity <= 0:
+            raise ValueError("stock changes move at least one unit")
+        merged[variant_id] += quantity
+    return dict(merged)
+
+
+def _locked_rows(store_id: int, variant_ids: Iterable[int]) -> dict[int, Stock]:
+    rows = Stock.objects.select_for_update().filter(store_id=store_id, variant_id__in=list(variant_ids)).order_by("pk")
+    return {row.variant_id: row for row in rows}
+
+
+def _record(stock: Stock, reason: str, *, on_hand: int = 0, reserved: int = 0, reference="", note="", by=None):
+    return StockMovement(
+        stock=stock,
+        reason=reason,
+        on_hand_change=on_hand,
+        reserved_change=reserved,
+        reference=reference,
+        note=note,
+        created_by=by,
+    )
 
 
 @transaction.atomic
@@ -18,9 +53,7 @@ def receive_stock(*, store_id: int, variant_id: int, quantity: int, reference: s
         raise ValueError("a receipt adds at least one unit")
     stock, _ = Stock.objects.get_or_create(store_id=store_id, variant_id=variant_id)
     Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
-    StockMovement.objects.create(
-        stock=stock, reason=StockMovement.Reason.RECEIPT, on_hand_change=quantity, reference=reference, created_by=by
-    )
+    _record(stock, StockMovement.Reason.RECEIPT, on_hand=quantity, reference=reference, by=by).save()
     refresh_product_stock_flags(variant_ids=[variant_id])
     stock.refresh_from_db(fields=["on_hand", "reserved"])
     return stock
@@ -28,20 +61,95 @@ def receive_stock(*, store_id: int, variant_id: int, quantity: int, reference: s
 
 @transaction.atomic
 def adjust_stock(*, stock_id: int, change: int, note: str, by=None) -> Stock:
-    """Correct the on-hand count (stocktake, breakage); never below what is reserved.
+    """Correct the on-hand count (stocktake, breakage) with a reason; never below what is reserved.
 
     Raises NotEnoughStock if the change would leave less on hand than reserved.
     """
+    if change == 0:
+        raise ValueError("an adjustment changes the count")
     stock = Stock.objects.select_for_update().get(pk=stock_id)
     if stock.on_hand + change < stock.reserved:
         raise NotEnoughStock(available=stock.available, requested=-change)
     stock.on_hand += change
     stock.save(update_fields=["on_hand"])
-    StockMovement.objects.create(
-        stock=stock, reason=StockMovement.Reason.ADJUSTMENT, on_hand_change=change, note=note, created_by=by
-    )
+    _record(stock, StockMovement.Reason.ADJUSTMENT, on_hand=change, note=note, by=by).save()
     refresh_product_stock_flags(variant_ids=[stock.variant_id])
     return stock
+
+
+@transaction.atomic
+def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> None:
+    """Reserve every line in one store, or nothing.
+
+    Locks the rows in pk order, re-checks on hand − reserved inside the lock,
+    then reserves. Raises OutOfStock naming each short line.
+    """
+    wanted = _merge(lines)
+    rows = _locked_rows(store_id, wanted)
+    shortages = {
+        variant_id: (rows[variant_id].available if variant_id in rows else 0)
+        for variant_id, quantity in wanted.items()
+        if variant_id not in rows or rows[variant_id].available < quantity
+    }
+    if shortages:
+        names = dict(Variant.objects.filter(pk__in=shortages).values_list("pk", "product__name"))
+        raise OutOfStock(shortages=shortages, names=names)
+    movements = []
+    for variant_id, row in rows.items():
+        row.reserved += wanted[variant_id]
+        row.save(update_fields=["reserved"])
+        movements.append(_record(row, StockMovement.Reason.RESERVATION, reserved=wanted[variant_id], reference=reference, by=by))
+    StockMovement.objects.bulk_create(movements)
+    refresh_product_stock_flags(variant_ids=wanted)
+
+
+@transaction.atomic
+def release_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> None:
+    """Give reserved units back to sale (an order cancelled or expired before it left)."""
+    _move_reserved(store_id, lines, reference, by, StockMovement.Reason.RELEASE, deduct=False)
+
+
+@transaction.atomic
+def deduct_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> None:
+    """Turn a reservation into goods gone: shipped or picked up."""
+    _move_reserved(store_id, lines, reference, by, StockMovement.Reason.DEDUCTION, deduct=True)
+
+
+def _move_reserved(store_id, lines, reference, by, reason, *, deduct: bool) -> None:
+    wanted = _merge(lines)
+    rows = _locked_rows(store_id, wanted)
+    movements = []
+    for variant_id, quantity in wanted.items():
+        row = rows.get(variant_id)
+        if row is None or row.reserved < quantity:
+            # A reservation that is not there means a bug or a double release: refuse loudly.
+            raise NotEnoughStock(available=row.reserved if row else 0, requested=quantity)
+        row.reserved -= quantity
+        if deduct:
+            row.on_hand -= quantity
+        row.save(update_fields=["reserved", "on_hand"])
+        movements.append(
+            _record(row, reason, reserved=-quantity, on_hand=-quantity if deduct else 0, reference=reference, by=by)
+        )
+    StockMovement.objects.bulk_create(movements)
+    refresh_product_stock_flags(variant_ids=wanted)
+
+
+@transaction.atomic
+def return_to_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> None:
+    """Put returned goods back on the shelf of the store that sent them."""
+    wanted = _merge(lines)
+    for variant_id in wanted:
+        Stock.objects.get_or_create(store_id=store_id, variant_id=variant_id)
+    rows = _locked_rows(store_id, wanted)
+    movements = []
+    for variant_id, quantity in wanted.items():
+        row = rows[variant_id]
+        row.on_hand += quantity
+        row.save(update_fields=["on_hand"])
+        movements.append(_record(row, StockMovement.Reason.RETURN, on_hand=quantity, reference=reference, by=by))
+    StockMovement.objects.bulk_create(movements)
+    refresh_product_stock_flags(variant_ids=wanted)
 
 
 def refresh_product_stock_flags(*, variant_ids: Iterable[int]) -> None:
@@ -55,3 +163,106 @@ def refresh_product_stock_flags(*, variant_ids: Iterable[int]) -> None:
     Variant.objects.filter(pk__in=variant_ids).update(is_in_stock=Exists(sellable))
     product_ids = Variant.objects.filter(pk__in=variant_ids).values_list("product_id", flat=True).distinct()
     refresh_product_stock(product_ids=product_ids)
+
+
+def delivery_stores() -> list[Store]:
+    """Stores that may ship delivery orders, in the order they are tried.
+
+    ``SHOP_DELIVERY_SOURCE_ORDER`` is "warehouses-first" (online warehouses,
+    then stores, each by priority) or "priority" (priority alone).
+    """
+    stores = Store.objects.filter(is_active=True, is_delivery_source=True)
+    if settings.SHOP_DELIVERY_SOURCE_ORDER == "warehouses-first":
+        # "warehouse" sorts after "store": order by kind descending puts warehouses first.
+        return list(stores.order_by("-kind", "priority", "code"))
+    return list(stores.order_by("priority", "code"))
+
+
+def _stores_covering(stores: list[Store], lines: Lines) -> list[Store]:
+    wanted = _merge(lines)
+    if not wanted or not stores:
+        return []
+    covered: Counter = Counter()
+    rows = Stock.objects.filter(store__in=stores, variant_id__in=wanted).values_list(
+        "store_id", "variant_id", "on_hand", "reserved"
+    )
+    for store_id, variant_id, on_hand, reserved in rows:
+        if on_hand - reserved >= wanted[variant_id]:
+            covered[store_id] += 1
+    return [store for store in stores if covered[store.pk] == len(wanted)]
+
+
+def choose_delivery_store(*, lines: Lines) -> Store | None:
+    """The first delivery source, in the configured order, that has every line."""
+    matches = _stores_covering(delivery_stores(), list(lines))
+    return matches[0] if matches else None
+
+
+def pickup_stores_with(*, lines: Lines) -> list[Store]:
+    """Active pick-up stores that have every line available now."""
+    stores = list(Store.objects.filter(is_active=True, is_pickup_enabled=True, kind=Store.Kind.STORE).order_by("priority", "code"))
+    return _stores_covering(stores, list(lines))
+
+
+def claim_low_stock_alerts() -> list[int]:
+    """Mark stock rows that fell to their threshold as alerted; return their ids.
+
+    The conditional update is the claim: run twice or concurrently, each
+    crossing is claimed once. Rows restocked above the threshold are re-armed.
+    """
+    now = timezone.now()
+    Stock.objects.filter(low_stock_alerted_at__isnull=False, on_hand__gt=F("reserved") + F("low_stock_threshold")).update(
+        low_stock_alerted_at=None
+    )
+    candidates = list(
+        Stock.objects.filter(
+            low_stock_alerted_at__isnull=True,
+            store__is_active=True,
+            on_hand__lte=F("reserved") + F("low_stock_threshold"),
+        ).values_list("pk", flat=True)[:1000]
+    )
+    claimed = []
+    for stock_id in candidates:
+        if Stock.objects.filter(pk=stock_id, low_stock_alerted_at__isnull=True).update(low_stock_alerted_at=now):
+            claimed.append(stock_id)
+    return claimed
+
+
+def send_low_stock_alerts(*, stock_ids: list[int]) -> int:
+    """Record an admin notice per claimed row and mail each store's managers one list."""
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _
+
+    from stores.models import LowStockAlert, StoreStaff
+
+    rows = list(Stock.objects.filter(pk__in=stock_ids).select_related("store", "variant__product"))
+    by_store: dict[int, list[Stock]] = {}
+    for row in rows:
+        by_store.setdefault(row.store_id, []).append(row)
+    managers: dict[int, list[str]] = {}
+    for store_id, email in StoreStaff.objects.filter(
+        store_id__in=by_store, role=StoreStaff.Role.MANAGER, user__is_active=True
+    ).values_list("store_id", "user__email"):
+        if email:
+            managers.setdefault(store_id, []).append(email)
+    for store_id, store_rows in by_store.items():
+        recipients = managers.get(store_id, [])
+        LowStockAlert.objects.bulk_create(
+            LowStockAlert(
+                stock=row, available=row.available, threshold=row.low_stock_threshold, emailed_to=", ".join(recipients)
+            )
+            for row in store_rows
+        )
+        if recipients:
+            store = store_rows[0].store
+            lines = [
+                f"{row.variant.product.name} ({row.variant.sku}): {row.available} / {row.low_stock_threshold}"
+                for row in store_rows
+            ]
+            send_mail(
+                _("Low stock at %(store)s") % {"store": store.name},
+                "\n".join(lines),
+                None,
+                recipients,
+            )
+    return len(rows)

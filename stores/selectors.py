@@ -1,0 +1,26 @@
+"""Reads of stores and stock for pages."""
+
+from stores.models import Stock, Store
+
+
+def product_availability(request, product, variant) -> dict:
+    """Where the chosen variant can be had: online (any delivery source) and which stores for pick-up.
+
+    Plugged into the catalogue's product page through CATALOG_PRODUCT_CONTEXT_PROVIDERS,
+    so the catalogue never imports the stores app.
+    """
+    if variant is None:
+        return {"pickup_stores": [], "online_available": 0}
+    rows = (
+        Stock.objects.filter(variant=variant, store__is_active=True)
+        .select_related("store")
+        .order_by("store__priority", "store__code")
+    )
+    online = 0
+    pickup = []
+    for row in rows:
+        if row.store.is_delivery_source:
+            online += max(row.available, 0)
+        if row.store.is_pickup_enabled and row.store.kind == Store.Kind.STORE and row.available > 0:
+            pickup.append({"store": row.store, "available": row.available})
+    return {"pickup_stores": pickup, "online_available": online}
