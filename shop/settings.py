@@ -5,6 +5,7 @@ tasks run inline: the zero-setup demo. Production sets both, plus
 SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -144,7 +145,14 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails_task", "schedule": 60 * 60},
     "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
+    "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
+    "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
 }
+# Checkout must not hang when Redis is down: give up queuing quickly; the outbox
+# keeps the message and the periodic flush sends it later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 
 # --- Auth, allauth --------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -222,6 +230,19 @@ CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability"]
 SHOP_DELIVERY_SOURCE_ORDER = env_str("SHOP_DELIVERY_SOURCE_ORDER", "warehouses-first")
 if SHOP_DELIVERY_SOURCE_ORDER not in ("warehouses-first", "priority"):
     raise ImproperlyConfigured("SHOP_DELIVERY_SOURCE_ORDER must be 'warehouses-first' or 'priority'")
+# Orders: minutes to pay before an unpaid order is cancelled and its stock released.
+ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
+# The online gateway simulator signs callbacks with this shared secret. Both ends live
+# in this deployment, so by default it is derived from SECRET_KEY; a real gateway's
+# secret would be set here explicitly.
+PAYMENT_GATEWAY_SECRET = env_str("PAYMENT_GATEWAY_SECRET") or hashlib.sha256(
+    f"payment-gateway-simulator:{SECRET_KEY}".encode()
+).hexdigest()
+# Callbacks older (or newer) than this many seconds are refused as replays.
+PAYMENT_CALLBACK_MAX_AGE = env_int("PAYMENT_CALLBACK_MAX_AGE", 300, minimum=10)
+# Where the simulator posts its callback from the server side; defaults to the request's own host.
+PAYMENT_GATEWAY_CALLBACK_BASE = env_str("PAYMENT_GATEWAY_CALLBACK_BASE")
+BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "联家优选商贸有限公司 · 招商银行上海分行 · 6214 8888 0000 1234")
 # Serves /bench/trivial/, the yardstick page of `make bench`.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 

@@ -129,3 +129,38 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
 
     product = factory.SubFactory(ProductFactory)
     image = factory.LazyFunction(lambda: SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png"))
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.Address"
+
+    recipient = "张三"
+    phone = "13800138000"
+    province = "上海市"
+    city = "上海市"
+    district = "徐汇区"
+    detail = "漕溪北路 88 号 1201 室"
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.ShippingMethod"
+
+    name = "全国快递"
+    code = factory.Sequence(lambda n: f"express-{n}")
+    base_fee = Decimal("8.00")
+    included_weight_grams = 1000
+    fee_per_extra_kg = Decimal("2.00")
+
+
+def stocked_variant(*, store, on_hand=10, price=Decimal("10.00"), **product_fields):
+    """A published product whose single variant has ``on_hand`` units in ``store``."""
+    from stores.services import receive_stock
+
+    product = ProductFactory(price=price, is_in_stock=False, **product_fields)
+    variant = product.variants.get()
+    if on_hand:
+        receive_stock(store_id=store.pk, variant_id=variant.pk, quantity=on_hand)
+    variant.refresh_from_db()
+    return variant

@@ -1,0 +1,45 @@
+"""Domain errors the order pages can show; ``message`` is safe to display."""
+
+from django.utils.translation import gettext as _
+
+
+class OrderError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CartError(OrderError):
+    pass
+
+
+class CheckoutError(OrderError):
+    pass
+
+
+class PricesChanged(CheckoutError):
+    def __init__(self, *, expected, actual):
+        super().__init__(
+            _("Prices changed since you opened checkout: the total is now %(actual)s instead of %(expected)s. Please check and confirm again.")
+            % {"actual": actual, "expected": expected}
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class IllegalTransition(OrderError):
+    def __init__(self, *, order, to):
+        super().__init__(
+            _("Order %(number)s cannot go from “%(from)s” to “%(to)s”.")
+            % {"number": order.number, "from": order.get_status_display(), "to": order.Status(to).label}
+        )
+        self.from_status = order.status
+        self.to_status = to
+
+
+class PaymentError(OrderError):
+    pass
+
+
+class RefundError(OrderError):
+    pass

@@ -1,0 +1,396 @@
+"""Carts, orders and their lines, adjustments, events, payments, refunds and the outbox."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+MAX_LINE_QUANTITY = 99
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class Cart(models.Model):
+    """A member's cart. A guest's cart lives in the session until they log in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_unique_variant"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_LINE_QUANTITY), name="cart_line_quantity_range"
+            ),
+        ]
+
+
+class ShippingMethod(models.Model):
+    """A way to get parcels to a shopper, and what it costs.
+
+    Fee = base fee, plus ``fee_per_extra_kg`` for each started kilogram over
+    ``included_weight_grams``; nothing when the goods reach ``free_over``.
+    ``provinces`` limits where it goes (blank: everywhere), so regional
+    prices are separate methods ("江浙沪次日达", "全国快递").
+    """
+
+    name = models.CharField(_("name"), max_length=60)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    base_fee = money_field(_("base fee"), default=Decimal("0.00"))
+    included_weight_grams = models.PositiveIntegerField(_("weight included (g)"), default=1000)
+    fee_per_extra_kg = money_field(_("fee per extra kg"), default=Decimal("0.00"))
+    free_over = money_field(_("free from order value"), null=True, blank=True)
+    provinces = models.CharField(
+        _("provinces served"), max_length=500, blank=True, help_text=_("Comma-separated; empty means everywhere.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("shipping method")
+        verbose_name_plural = _("shipping methods")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_fee__gte=0, fee_per_extra_kg__gte=0), name="shipping_fees_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def province_list(self) -> list[str]:
+        return [p.strip() for p in self.provinces.replace("，", ",").split(",") if p.strip()]
+
+    def serves(self, province: str) -> bool:
+        allowed = self.province_list
+        return not allowed or province in allowed
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("awaiting payment")
+        PLACED = "placed", _("placed (cash on delivery)")
+        PAID = "paid", _("paid")
+        READY_FOR_PICKUP = "ready_for_pickup", _("ready for pick-up")
+        SHIPPED = "shipped", _("shipped")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        REFUNDED = "refunded", _("refunded")
+
+    class Fulfilment(models.TextChoices):
+        DELIVERY = "delivery", _("delivery")
+        PICKUP = "pickup", _("pick-up in store")
+
+    class PaymentMethod(models.TextChoices):
+        ONLINE = "online", _("online payment")
+        BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        CASH_ON_DELIVERY = "cod", _("cash on delivery")
+
+    # Allowed next statuses; anything else is a bug or a lost race, so refuse it.
+    NEXT = {
+        Status.PENDING_PAYMENT: {Status.PAID, Status.CANCELLED},
+        Status.PLACED: {Status.SHIPPED, Status.CANCELLED},
+        Status.PAID: {Status.SHIPPED, Status.READY_FOR_PICKUP, Status.CANCELLED, Status.REFUNDED},
+        Status.READY_FOR_PICKUP: {Status.COMPLETED, Status.CANCELLED, Status.REFUNDED},
+        Status.SHIPPED: {Status.COMPLETED, Status.REFUNDED},
+        Status.COMPLETED: {Status.REFUNDED},
+        Status.CANCELLED: set(),
+        Status.REFUNDED: set(),
+    }
+    # Statuses in which the order still holds a stock reservation.
+    RESERVING = {Status.PENDING_PAYMENT, Status.PLACED, Status.PAID, Status.READY_FOR_PICKUP}
+
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.PROTECT, related_name="orders"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
+    payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("fulfilling store"), on_delete=models.PROTECT, related_name="orders"
+    )
+    checkout_token = models.UUIDField(unique=True, editable=False)
+
+    recipient = models.CharField(_("recipient"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    address_detail = models.CharField(_("street and number"), max_length=200, blank=True)
+    shipping_method = models.ForeignKey(
+        ShippingMethod, verbose_name=_("shipping method"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    shipping_method_name = models.CharField(_("shipping method"), max_length=60, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    subtotal = money_field(_("goods"))
+    discount_total = money_field(_("discounts"), default=Decimal("0.00"))
+    shipping_fee = money_field(_("shipping"), default=Decimal("0.00"))
+    total = money_field(_("total"))
+    refunded_total = money_field(_("refunded"), default=Decimal("0.00"))
+
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=50, blank=True)
+
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("pay by"), null=True, blank=True, db_index=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        indexes = [models.Index(fields=["user", "-placed_at"], name="order_user_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")), name="order_refund_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:order-detail", kwargs={"number": self.number})
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in (self.Status.PENDING_PAYMENT, self.Status.PLACED)
+
+    @property
+    def can_confirm_receipt(self) -> bool:
+        return self.status == self.Status.SHIPPED
+
+    @property
+    def can_request_return(self) -> bool:
+        return self.status in (self.Status.PAID, self.Status.SHIPPED, self.Status.COMPLETED, self.Status.READY_FOR_PICKUP)
+
+    @property
+    def needs_payment(self) -> bool:
+        return self.status == self.Status.PENDING_PAYMENT
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total - self.refunded_total
+
+
+class OrderLine(models.Model):
+    """A line as bought: names and prices are copied so later edits never rewrite history."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    product_name = models.CharField(_("product"), max_length=200)
+    sku = models.CharField(_("SKU"), max_length=64)
+    options = models.CharField(_("options"), max_length=200, blank=True)
+    unit_price = money_field(_("unit price"))
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    line_total = money_field(_("line total"))
+    refunded_quantity = models.PositiveSmallIntegerField(_("refunded quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(refunded_quantity__lte=F("quantity")), name="order_line_refund_within_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_name} × {self.quantity}"
+
+
+class OrderAdjustment(models.Model):
+    """A line of the receipt that is not goods: a discount, shipping, points used."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(_("kind"), max_length=30)
+    label = models.CharField(_("description"), max_length=200)
+    amount = money_field(_("amount"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("order adjustment")
+        verbose_name_plural = _("order adjustments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
+
+
+class OrderEvent(models.Model):
+    """History: every status change and staff action, with who and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def to_status_label(self) -> str:
+        return Order.Status(self.to_status).label if self.to_status in Order.Status.values else ""
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=30)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    transaction_id = models.CharField(_("transaction id"), max_length=100, blank=True)
+    # A payment that arrived for an order no longer waiting for it (expired, cancelled):
+    # kept, never applied, and flagged so staff refund it.
+    needs_refund = models.BooleanField(_("needs refund"), default=False, db_index=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "transaction_id"],
+                condition=~Q(transaction_id=""),
+                name="payment_unique_transaction",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.amount} ({self.get_status_display()})"
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = money_field(_("amount"))
+    reason = models.CharField(_("reason"), max_length=200)
+    restock = models.BooleanField(_("returned to stock"), default=False)
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order} −{self.amount}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    amount = money_field(_("amount"))
+
+
+class ReturnRequest(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="return_requests")
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    staff_note = models.CharField(_("staff note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="requested"), name="return_request_one_open_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.get_status_display()}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect (an email) written in the same transaction as the change that causes it.
+
+    It is handed to Celery after commit; if Redis is down it simply waits
+    here and the periodic flush sends it. Sending claims the row first, so
+    each message goes out exactly once.
+    """
+
+    kind = models.CharField(max_length=40)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.order_id}"
+
+
+def new_checkout_token() -> uuid.UUID:
+    return uuid.uuid4()

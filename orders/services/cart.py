@@ -1,0 +1,231 @@
+"""The cart: a guest's lives in the session, a member's in the database; merged on log-in.
+
+Both kinds answer the same small interface (``CartStore``), so pages and
+checkout never care which one they hold.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch, Sum
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, ProductImage, Variant
+from orders.exceptions import CartError
+from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
+
+SESSION_KEY = "cart"
+
+
+class CartStore:
+    """Quantities by variant id; subclasses decide where they live."""
+
+    def quantities(self) -> dict[int, int]:
+        raise NotImplementedError
+
+    def add(self, variant_id: int, quantity: int) -> int:
+        raise NotImplementedError
+
+    def set(self, variant_id: int, quantity: int) -> None:
+        raise NotImplementedError
+
+    def remove(self, variant_id: int) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
+class SessionCart(CartStore):
+    def __init__(self, session):
+        self.session = session
+
+    def _data(self) -> dict[str, int]:
+        data = self.session.get(SESSION_KEY)
+        return data if isinstance(data, dict) else {}
+
+    def quantities(self) -> dict[int, int]:
+        result = {}
+        for key, quantity in self._data().items():
+            if str(key).isdigit() and isinstance(quantity, int) and 1 <= quantity <= MAX_LINE_QUANTITY:
+                result[int(key)] = quantity
+        return result
+
+    def _save(self, quantities: dict[int, int]) -> None:
+        self.session[SESSION_KEY] = {str(k): v for k, v in quantities.items()}
+
+    def add(self, variant_id: int, quantity: int) -> int:
+        quantities = self.quantities()
+        new = quantities.get(variant_id, 0) + quantity
+        if new > MAX_LINE_QUANTITY:
+            raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
+        quantities[variant_id] = new
+        self._save(quantities)
+        return new
+
+    def set(self, variant_id: int, quantity: int) -> None:
+        quantities = self.quantities()
+        if variant_id in quantities:
+            quantities[variant_id] = quantity
+            self._save(quantities)
+
+    def remove(self, variant_id: int) -> None:
+        quantities = self.quantities()
+        quantities.pop(variant_id, None)
+        self._save(quantities)
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+
+class MemberCart(CartStore):
+    def __init__(self, user):
+        self.user = user
+
+    def _cart(self) -> Cart:
+        cart, _ = Cart.objects.get_or_create(user=self.user)
+        return cart
+
+    def quantities(self) -> dict[int, int]:
+        return dict(CartLine.objects.filter(cart__user=self.user).values_list("variant_id", "quantity"))
+
+    def add(self, variant_id: int, quantity: int) -> int:
+        cart = self._cart()
+        for _attempt in range(2):
+            # Guarded increment: two tabs adding at once can never pass the cap together.
+            updated = CartLine.objects.filter(
+                cart=cart, variant_id=variant_id, quantity__lte=MAX_LINE_QUANTITY - quantity
+            ).update(quantity=F("quantity") + quantity)
+            if updated:
+                return CartLine.objects.get(cart=cart, variant_id=variant_id).quantity
+            if CartLine.objects.filter(cart=cart, variant_id=variant_id).exists():
+                raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
+            try:
+                with transaction.atomic():
+                    CartLine.objects.create(cart=cart, variant_id=variant_id, quantity=quantity)
+                return quantity
+            except IntegrityError:
+                continue  # another request created the line first: increment it instead
+        raise CartError(_("The cart changed while you were adding; please try again."))
+
+    def set(self, variant_id: int, quantity: int) -> None:
+        CartLine.objects.filter(cart__user=self.user, variant_id=variant_id).update(quantity=quantity)
+
+    def remove(self, variant_id: int) -> None:
+        CartLine.objects.filter(cart__user=self.user, variant_id=variant_id).delete()
+
+    def clear(self) -> None:
+        CartLine.objects.filter(cart__user=self.user).delete()
+
+
+def cart_for(request) -> CartStore:
+    if request.user.is_authenticated:
+        return MemberCart(request.user)
+    return SessionCart(request.session)
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CartError(_("Choose a quantity from 1 to %(max)s.") % {"max": MAX_LINE_QUANTITY})
+
+
+def _sellable_variant(variant_id: int) -> Variant:
+    variant = (
+        Variant.objects.filter(pk=variant_id, is_active=True, product__in=Product.objects.visible())
+        .select_related("product")
+        .first()
+    )
+    if variant is None:
+        raise CartError(_("This item is not on sale at the moment."))
+    return variant
+
+
+def add_to_cart(*, cart: CartStore, variant_id: int, quantity: int) -> Variant:
+    """Add units of a variant that is on sale; the line never exceeds the per-line cap.
+
+    Raises CartError (safe to show) for a variant not on sale or a bad quantity.
+    """
+    _check_quantity(quantity)
+    variant = _sellable_variant(variant_id)
+    cart.add(variant.pk, quantity)
+    return variant
+
+
+def change_quantity(*, cart: CartStore, variant_id: int, quantity: int) -> None:
+    """Set a line's quantity; 0 removes it. Raises CartError for a bad quantity."""
+    if quantity == 0:
+        cart.remove(variant_id)
+        return
+    _check_quantity(quantity)
+    cart.set(variant_id, quantity)
+
+
+def remove_from_cart(*, cart: CartStore, variant_id: int) -> None:
+    cart.remove(variant_id)
+
+
+def merge_carts(*, session, user) -> None:
+    """Move a guest's session cart into the member's cart at log-in, capping each line."""
+    guest = SessionCart(session)
+    quantities = guest.quantities()
+    if not quantities:
+        return
+    member = MemberCart(user)
+    existing = member.quantities()
+    sellable = set(
+        Variant.objects.filter(pk__in=quantities, is_active=True, product__in=Product.objects.visible()).values_list(
+            "pk", flat=True
+        )
+    )
+    for variant_id, quantity in quantities.items():
+        if variant_id not in sellable:
+            continue
+        total = min(existing.get(variant_id, 0) + quantity, MAX_LINE_QUANTITY)
+        if variant_id in existing:
+            member.set(variant_id, total)
+        else:
+            member.add(variant_id, total)
+    guest.clear()
+
+
+@dataclass
+class CartItem:
+    variant: Variant
+    quantity: int
+    problem: str = ""
+
+    @property
+    def line_total(self):
+        return self.variant.price * self.quantity
+
+
+def cart_items(cart: CartStore) -> list[CartItem]:
+    """Each line with its variant and product, flagging items no longer on sale or short of stock."""
+    quantities = cart.quantities()
+    if not quantities:
+        return []
+    variants = (
+        Variant.objects.filter(pk__in=quantities)
+        .select_related("product")
+        .prefetch_related(
+            "option_values__option",
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+    )
+    visible = set(Product.objects.visible().filter(variants__pk__in=quantities).values_list("pk", flat=True))
+    items = []
+    for variant in sorted(variants, key=lambda v: list(quantities).index(v.pk)):
+        item = CartItem(variant=variant, quantity=quantities[variant.pk])
+        if not variant.is_active or variant.product_id not in visible:
+            item.problem = _("No longer on sale: remove it to check out.")
+        elif not variant.is_in_stock:
+            item.problem = _("Sold out at the moment.")
+        items.append(item)
+    return items
+
+
+def cart_count(request) -> int:
+    """Units in the cart, for the header badge."""
+    if request.user.is_authenticated:
+        return CartLine.objects.filter(cart__user=request.user).aggregate(n=Sum("quantity"))["n"] or 0
+    return sum(SessionCart(request.session).quantities().values())

@@ -1,0 +1,252 @@
+"""Checkout: price the member's cart and turn it into an order that holds its stock."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, Variant
+from members.models import Address
+from orders.exceptions import CheckoutError, PricesChanged
+from orders.models import Cart, CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, ShippingMethod
+from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
+from orders.services.notifications import queue_email
+from stores.exceptions import OutOfStock
+from stores.models import Store
+from stores.services import choose_delivery_store, pickup_stores_with, reserve_stock
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    """What the shopper picked on the checkout page."""
+
+    fulfilment: str
+    payment_method: str
+    address: Address | None = None
+    pickup_store: Store | None = None
+    shipping_method: ShippingMethod | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    note: str = ""
+
+
+def shipping_rule(method: ShippingMethod | None) -> ShippingRule | None:
+    if method is None:
+        return None
+    return ShippingRule(
+        name=method.name,
+        code=method.code,
+        base_fee=method.base_fee,
+        included_weight_grams=method.included_weight_grams,
+        fee_per_extra_kg=method.fee_per_extra_kg,
+        free_over=method.free_over,
+    )
+
+
+def option_label(variant: Variant) -> str:
+    return " / ".join(value.value for value in variant.option_values.all())
+
+
+def pricing_items(lines: list[tuple[Variant, int]]) -> list[PricingItem]:
+    """Cart lines with today's database prices; the client never supplies a price."""
+    return [
+        PricingItem(
+            variant_id=variant.pk,
+            sku=variant.sku,
+            name=variant.product.name,
+            options=option_label(variant),
+            unit_price=variant.price,
+            quantity=quantity,
+            weight_grams=variant.weight_grams,
+        )
+        for variant, quantity in lines
+    ]
+
+
+def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice) -> PricedCart:
+    context = PricingContext(
+        is_pickup=choice.fulfilment == Order.Fulfilment.PICKUP,
+        shipping=shipping_rule(choice.shipping_method),
+    )
+    return price_cart(pricing_items(lines), context)
+
+
+def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
+    rows = (
+        CartLine.objects.filter(cart__user_id=user_id)
+        .select_related("variant__product")
+        .prefetch_related("variant__option_values")
+        .order_by("added_at", "id")
+    )
+    return [(row.variant, row.quantity) for row in rows]
+
+
+def shipping_methods_for(province: str) -> list[ShippingMethod]:
+    return [m for m in ShippingMethod.objects.filter(is_active=True) if m.serves(province)]
+
+
+def pickup_stores_for(lines: list[tuple[Variant, int]]) -> list[Store]:
+    return pickup_stores_with(lines=[(variant.pk, quantity) for variant, quantity in lines])
+
+
+def _check_lines(lines: list[tuple[Variant, int]]) -> None:
+    if not lines:
+        raise CheckoutError(_("Your cart is empty."))
+    visible = set(
+        Product.objects.visible().filter(pk__in=[v.product_id for v, _ in lines]).values_list("pk", flat=True)
+    )
+    for variant, _quantity in lines:
+        if not variant.is_active or variant.product_id not in visible:
+            raise CheckoutError(
+                _("%(name)s is no longer on sale; remove it from your cart.") % {"name": variant.product.name}
+            )
+
+
+def _check_choice(choice: CheckoutChoice, user_id: int) -> None:
+    if choice.payment_method not in Order.PaymentMethod.values:
+        raise CheckoutError(_("Choose a payment method."))
+    if choice.fulfilment == Order.Fulfilment.DELIVERY:
+        if choice.address is None or choice.address.user_id != user_id:
+            raise CheckoutError(_("Choose a delivery address."))
+        if choice.shipping_method is None or not choice.shipping_method.is_active:
+            raise CheckoutError(_("Choose a shipping method."))
+        if not choice.shipping_method.serves(choice.address.province):
+            raise CheckoutError(
+                _("%(method)s does not deliver to %(province)s.")
+                % {"method": choice.shipping_method.name, "province": choice.address.province}
+            )
+    elif choice.fulfilment == Order.Fulfilment.PICKUP:
+        store = choice.pickup_store
+        if store is None or not (store.is_active and store.is_pickup_enabled):
+            raise CheckoutError(_("Choose a store to pick up from."))
+        if choice.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
+            raise CheckoutError(_("Cash on delivery is for delivery orders; pay online or by transfer to pick up."))
+        if not choice.contact_name or not choice.contact_phone:
+            raise CheckoutError(_("Give a name and phone number for the pick-up."))
+    else:
+        raise CheckoutError(_("Choose delivery or pick-up."))
+
+
+def _new_number() -> str:
+    # Date plus random digits: readable on the phone, and no guessable sequence.
+    return timezone.localtime().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+
+
+def place_order(*, user_id: int, token: uuid.UUID, choice: CheckoutChoice, expected_total: Decimal | None) -> Order:
+    """Turn the member's cart into an order that holds its stock.
+
+    Idempotent on ``token``: the same checkout submitted ten times makes one
+    order. Locks the cart, then the stock rows in pk order; re-checks stock
+    inside the lock; never oversells. Raises CheckoutError (incl.
+    PricesChanged) or OutOfStock, both with a message for the shopper.
+    """
+    existing = Order.objects.filter(checkout_token=token).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _place_order_locked(user_id=user_id, token=token, choice=choice, expected_total=expected_total)
+    except IntegrityError:
+        # A twin submission inserted the same token first and committed: it is the order.
+        order = Order.objects.filter(checkout_token=token).first()
+        if order is None:
+            raise
+        return order
+
+
+def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
+    cart = Cart.objects.select_for_update().filter(user_id=user_id).first()
+    twin = Order.objects.filter(checkout_token=token).first()
+    if twin is not None:
+        return twin
+    if cart is None:
+        raise CheckoutError(_("Your cart is empty."))
+    lines = member_cart_lines(user_id)
+    _check_lines(lines)
+    _check_choice(choice, user_id)
+    priced = price_lines(lines, choice)
+    if expected_total is not None and priced.total != expected_total:
+        raise PricesChanged(expected=expected_total, actual=priced.total)
+
+    wanted = [(variant.pk, quantity) for variant, quantity in lines]
+    if choice.fulfilment == Order.Fulfilment.PICKUP:
+        store = choice.pickup_store
+    else:
+        store = choose_delivery_store(lines=wanted)
+        if store is None:
+            raise OutOfStock(
+                shortages={variant.pk: 0 for variant, _quantity in lines},
+                names={variant.pk: variant.product.name for variant, _quantity in lines},
+            )
+
+    order = _create_order(user_id, token, choice, priced, store)
+    # Locks the stock rows in pk order and re-checks availability inside the lock.
+    reserve_stock(store_id=store.pk, lines=wanted, reference=order.number)
+    CartLine.objects.filter(cart=cart).delete()
+    queue_email(kind="order_placed", order=order)
+    return order
+
+
+def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, store: Store) -> Order:
+    is_cod = choice.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
+    status = Order.Status.PLACED if is_cod else Order.Status.PENDING_PAYMENT
+    address = choice.address
+    fields = dict(
+        user_id=user_id,
+        status=status,
+        fulfilment=choice.fulfilment,
+        payment_method=choice.payment_method,
+        store=store,
+        checkout_token=token,
+        recipient=address.recipient if address else choice.contact_name,
+        phone=address.phone if address else choice.contact_phone,
+        province=address.province if address else "",
+        city=address.city if address else "",
+        district=address.district if address else "",
+        address_detail=address.detail if address else "",
+        shipping_method=choice.shipping_method if address else None,
+        shipping_method_name=choice.shipping_method.name if address and choice.shipping_method else "",
+        note=choice.note,
+        currency=settings.SHOP_CURRENCY,
+        subtotal=priced.subtotal,
+        discount_total=priced.discount_total,
+        shipping_fee=priced.shipping_fee,
+        total=priced.total,
+        expires_at=None if is_cod else timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
+    )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(number=_new_number(), **fields)
+            break
+        except IntegrityError as err:
+            if "checkout_token" in str(err):
+                raise
+            continue  # the random number was taken: draw another
+    else:
+        raise CheckoutError(_("Could not number the order; please try again."))
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant_id=line.item.variant_id,
+            product_name=line.item.name,
+            sku=line.item.sku,
+            options=line.item.options,
+            unit_price=line.item.unit_price,
+            quantity=line.item.quantity,
+            line_total=line.line_total,
+        )
+        for line in priced.lines
+    )
+    OrderAdjustment.objects.bulk_create(
+        OrderAdjustment(order=order, kind=a.kind, label=a.label, amount=a.amount, reference=a.reference)
+        for a in priced.adjustments
+    )
+    OrderEvent.objects.create(order=order, to_status=status, actor_id=user_id, note=_("Order placed"))
+    return order

@@ -1,0 +1,93 @@
+"""Order emails through a transactional outbox.
+
+``queue_email`` writes an OutboxMessage in the caller's transaction, so the
+message exists exactly when the change that caused it does. After commit
+it is handed to Celery; if the broker is down the hand-off is skipped and
+the periodic ``flush_outbox`` picks the message up later. Sending claims
+the row first with a conditional update, so two workers (or a task and the
+flush) never send the same message twice.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from orders.models import Order, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+KINDS = {"order_placed", "order_paid", "order_shipped", "order_ready_for_pickup", "order_refunded", "order_cancelled"}
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def queue_email(*, kind: str, order: Order) -> OutboxMessage:
+    if kind not in KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    message = OutboxMessage.objects.create(kind=kind, order=order)
+    transaction.on_commit(partial(_hand_to_worker, message.pk))
+    return message
+
+
+def _hand_to_worker(message_id: int) -> None:
+    from orders.tasks import send_outbox_message_task
+
+    try:
+        send_outbox_message_task.delay(message_id)
+    except Exception:  # the broker is down: the flush will send it; the order is safe
+        logger.warning("could not queue outbox message %s; the periodic flush will send it", message_id, exc_info=True)
+
+
+def send_outbox_message(*, message_id: int) -> bool:
+    """Send one message if nobody has; True if this call sent it."""
+    now = timezone.now()
+    claimed = (
+        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.select_related("order__user").get(pk=message_id)
+    try:
+        _deliver(message)
+    except Exception as err:
+        # Release the claim so the next flush tries again.
+        OutboxMessage.objects.filter(pk=message_id).update(claimed_at=None, last_error=str(err)[:500])
+        raise
+    OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now())
+    return True
+
+
+def _deliver(message: OutboxMessage) -> None:
+    order = message.order
+    if order is None or not order.user.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"order": order, "shop_name": settings.SHOP_NAME}
+        subject = render_to_string(f"orders/email/{message.kind}_subject.txt", context).strip()
+        body = render_to_string(f"orders/email/{message.kind}.txt", context)
+    send_mail(subject, body, None, [order.user.email])
+
+
+def flush_outbox(*, limit: int = 200) -> int:
+    """Send messages that were never handed to a worker (or whose worker died)."""
+    cutoff = timezone.now() - STALE_CLAIM
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff))
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for message_id in ids:
+        try:
+            sent += send_outbox_message(message_id=message_id)
+        except Exception:
+            logger.exception("outbox message %s failed; it will be retried", message_id)
+    return sent

@@ -1,0 +1,48 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order
+from orders.services import CheckoutChoice, add_to_cart, place_order
+from orders.services.cart import MemberCart
+from stores.models import Store
+from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory
+
+
+@pytest.fixture
+def warehouse(db):
+    return StoreFactory(code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False)
+
+
+@pytest.fixture
+def store(db):
+    return StoreFactory(code="xuhui", name="上海徐汇店", priority=10)
+
+
+@pytest.fixture
+def express(db):
+    return ShippingMethodFactory(code="express", free_over=Decimal("99.00"))
+
+
+@pytest.fixture
+def address(shopper):
+    return AddressFactory(user=shopper, is_default=True)
+
+
+def delivery_choice(address, method, payment="online", **kwargs):
+    return CheckoutChoice(fulfilment=Order.Fulfilment.DELIVERY, payment_method=payment, address=address,
+                          shipping_method=method, **kwargs)
+
+
+def pickup_choice(store, payment="online"):
+    return CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=payment, pickup_store=store,
+                          contact_name="李四", contact_phone="13900139000")
+
+
+def buy(user, lines, choice, token=None, expected_total=None):
+    """Fill the member's cart with (variant, quantity) lines and place the order."""
+    cart = MemberCart(user)
+    for variant, quantity in lines:
+        add_to_cart(cart=cart, variant_id=variant.pk, quantity=quantity)
+    return place_order(user_id=user.pk, token=token or uuid.uuid4(), choice=choice, expected_total=expected_total)

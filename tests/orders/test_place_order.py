@@ -1,0 +1,136 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from orders.exceptions import CheckoutError, PricesChanged
+from orders.models import CartLine, Order, OutboxMessage
+from orders.services import place_order
+from stores.exceptions import OutOfStock
+from stores.models import Stock, StockMovement
+from tests.factories import AddressFactory, stocked_variant
+from tests.orders.conftest import buy, delivery_choice, pickup_choice
+
+pytestmark = pytest.mark.django_db
+
+
+def test_placing_a_delivery_order_reserves_stock_in_the_warehouse_first(shopper, warehouse, store, address, express):
+    variant = stocked_variant(store=warehouse, on_hand=5, price=Decimal("30.00"))
+    Stock.objects.create(store=store, variant=variant, on_hand=5)
+
+    order = buy(shopper, [(variant, 2)], delivery_choice(address, express))
+
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert order.store == warehouse
+    assert Stock.objects.get(store=warehouse, variant=variant).reserved == 2
+    assert Stock.objects.get(store=store, variant=variant).reserved == 0
+    assert StockMovement.objects.filter(reason="reservation", reference=order.number).count() == 1
+    assert not CartLine.objects.filter(cart__user=shopper).exists()
+
+
+def test_an_order_stores_its_lines_prices_and_shipping_as_explainable_lines(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse, price=Decimal("33.33"))
+    variant.weight_grams = 1500
+    variant.save()
+
+    order = buy(shopper, [(variant, 2)], delivery_choice(address, express))
+
+    line = order.lines.get()
+    assert (line.unit_price, line.quantity, line.line_total) == (Decimal("33.33"), 2, Decimal("66.66"))
+    shipping = order.adjustments.get(kind="shipping")
+    assert shipping.amount == Decimal("12.00")  # ¥8 for the first kg + 2 started kg × ¥2
+    assert order.total == Decimal("78.66") == order.subtotal + shipping.amount
+
+
+def test_free_shipping_applies_from_the_threshold_as_its_own_line(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse, price=Decimal("99.00"))
+
+    order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+
+    kinds = {a.kind: a.amount for a in order.adjustments.all()}
+    assert kinds == {"shipping": Decimal("8.00"), "shipping_discount": Decimal("-8.00")}
+    assert order.total == Decimal("99.00")
+
+
+def test_cash_on_delivery_orders_are_placed_without_waiting_for_payment(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse)
+
+    order = buy(shopper, [(variant, 1)], delivery_choice(address, express, payment="cod"))
+
+    assert order.status == Order.Status.PLACED
+    assert order.expires_at is None
+
+
+def test_a_pickup_order_reserves_in_the_chosen_store_and_costs_no_shipping(shopper, warehouse, store):
+    variant = stocked_variant(store=store, on_hand=3)
+
+    order = buy(shopper, [(variant, 3)], pickup_choice(store))
+
+    assert order.store == store and order.shipping_fee == 0
+    assert Stock.objects.get(store=store, variant=variant).reserved == 3
+
+
+def test_submitting_the_same_checkout_twice_makes_one_order(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse)
+    token = uuid.uuid4()
+    first = buy(shopper, [(variant, 1)], delivery_choice(address, express), token=token)
+
+    again = place_order(user_id=shopper.pk, token=token, choice=delivery_choice(address, express), expected_total=None)
+
+    assert again == first
+    assert Order.objects.count() == 1
+    assert Stock.objects.get(variant=variant).reserved == 1
+
+
+def test_a_sold_out_item_gives_a_clear_error_and_changes_nothing(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse, on_hand=1)
+
+    with pytest.raises(OutOfStock) as raised:
+        buy(shopper, [(variant, 2)], delivery_choice(address, express))
+
+    assert variant.product.name in raised.value.message
+    assert Order.objects.count() == 0
+    assert Stock.objects.get(variant=variant).reserved == 0
+    assert CartLine.objects.filter(cart__user=shopper).count() == 1  # the cart is kept
+
+
+def test_a_changed_price_stops_the_order_and_says_so(shopper, warehouse, address, express):
+    variant = stocked_variant(store=warehouse, price=Decimal("20.00"))
+
+    with pytest.raises(PricesChanged) as raised:
+        buy(shopper, [(variant, 1)], delivery_choice(address, express), expected_total=Decimal("18.00"))
+
+    assert "28.00" in raised.value.message
+    assert Order.objects.count() == 0
+
+
+def test_someone_elses_address_cannot_be_used(shopper, warehouse, express, django_user_model):
+    stranger = django_user_model.objects.create_user(username="x", email="x@example.com", password="x")
+    variant = stocked_variant(store=warehouse)
+
+    with pytest.raises(CheckoutError):
+        buy(shopper, [(variant, 1)], delivery_choice(AddressFactory(user=stranger), express))
+
+
+def test_a_shipping_method_that_does_not_serve_the_province_is_refused(shopper, warehouse, address, express):
+    express.provinces = "江苏省,浙江省"
+    express.save()
+
+    with pytest.raises(CheckoutError, match="does not deliver|不"):
+        buy(shopper, [(stocked_variant(store=warehouse), 1)], delivery_choice(address, express))
+
+
+def test_an_empty_cart_cannot_be_checked_out(shopper, address, express):
+    with pytest.raises(CheckoutError):
+        place_order(user_id=shopper.pk, token=uuid.uuid4(), choice=delivery_choice(address, express), expected_total=None)
+
+
+def test_placing_an_order_queues_one_confirmation_email(shopper, warehouse, address, express, django_capture_on_commit_callbacks):
+    variant = stocked_variant(store=warehouse)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+
+    assert OutboxMessage.objects.get(order=order, kind="order_placed").sent_at is not None
+    assert len(mail.outbox) == 1 and order.number in mail.outbox[0].subject
