@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shop.context_processors.shop",
+                "orders.context_processors.cart",
             ],
         },
     },

@@ -30,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("account/", include("members.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,0 +1,88 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Address, phone_validator
+from orders.models import MAX_LINE_QUANTITY, Order, ShippingMethod
+from stores.models import Store
+
+
+class AddToCartForm(forms.Form):
+    variant = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_LINE_QUANTITY, "class": "qty"}),
+    )
+
+
+class UpdateCartForm(forms.Form):
+    """Change one line's quantity (0 removes it)."""
+
+    variant = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY, widget=forms.NumberInput(attrs={"class": "qty"})
+    )
+
+
+class CheckoutForm(forms.Form):
+    """What the shopper chooses at checkout; the choices offered come from the database."""
+
+    fulfilment = forms.ChoiceField(
+        label=_("How do you want it?"), choices=Order.Fulfilment.choices, widget=forms.RadioSelect,
+        initial=Order.Fulfilment.DELIVERY,
+    )
+    address = forms.ModelChoiceField(
+        label=_("Delivery address"), queryset=Address.objects.none(), required=False, widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    shipping_method = forms.ModelChoiceField(
+        label=_("Shipping"), queryset=ShippingMethod.objects.none(), required=False, widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    pickup_store = forms.ModelChoiceField(
+        label=_("Pick-up store"), queryset=Store.objects.none(), required=False, widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    contact_name = forms.CharField(label=_("Name for the pick-up"), max_length=50, required=False)
+    contact_phone = forms.CharField(
+        label=_("Phone for the pick-up"), max_length=20, required=False, validators=[phone_validator]
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect,
+        initial=Order.PaymentMethod.ONLINE,
+    )
+    note = forms.CharField(label=_("Note for us"), max_length=200, required=False)
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    expected_total = forms.DecimalField(max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, pickup_stores, shipping_methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address"].queryset = Address.objects.filter(user=user)
+        self.fields["pickup_store"].queryset = Store.objects.filter(pk__in=[s.pk for s in pickup_stores])
+        self.fields["shipping_method"].queryset = ShippingMethod.objects.filter(pk__in=[m.pk for m in shipping_methods])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fulfilment") == Order.Fulfilment.DELIVERY:
+            if not data.get("address"):
+                self.add_error("address", _("Choose a delivery address."))
+            if not data.get("shipping_method"):
+                self.add_error("shipping_method", _("Choose a shipping method."))
+        elif data.get("fulfilment") == Order.Fulfilment.PICKUP:
+            if not data.get("pickup_store"):
+                self.add_error("pickup_store", _("Choose a store that has everything in stock."))
+            if not data.get("contact_name"):
+                self.add_error("contact_name", _("Who will pick it up?"))
+            if not data.get("contact_phone"):
+                self.add_error("contact_phone", _("A phone number, so the store can reach you."))
+            if data.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
+                self.add_error("payment_method", _("Cash on delivery is only for delivery."))
+        return data
+
+
+class ReturnRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you want to return it?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

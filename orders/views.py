@@ -1,0 +1,229 @@
+"""Cart, checkout and the shopper's orders. Thin: parse, call a service, redirect or render."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from orders import selectors
+from orders.exceptions import OrderError
+from orders.forms import AddToCartForm, CheckoutForm, ReturnRequestForm, UpdateCartForm
+from orders.models import Order
+from orders.payments import provider_for
+from orders.services import (
+    CheckoutChoice,
+    add_to_cart,
+    cancel_by_shopper,
+    cart_for,
+    change_quantity,
+    confirm_receipt,
+    place_order,
+    request_return,
+)
+from orders.services.cart import cart_items
+from orders.services.checkout import member_cart_lines, pickup_stores_for, price_lines, shipping_methods_for
+from stores.exceptions import StockError
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+
+
+@require_GET
+def cart_detail(request):
+    items = cart_items(cart_for(request))
+    return render(
+        request,
+        "orders/cart.html",
+        {"items": items, "subtotal": sum((item.line_total for item in items), 0), "has_problems": any(i.problem for i in items)},
+    )
+
+
+@require_POST
+def cart_add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back(request, "orders:cart-detail")
+    try:
+        variant = add_to_cart(
+            cart=cart_for(request), variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+        )
+    except OrderError as err:
+        messages.error(request, err.message)
+        return _back(request, "orders:cart-detail")
+    messages.success(request, _("Added %(name)s to your cart.") % {"name": variant.product.name})
+    return _back(request, "orders:cart-detail")
+
+
+@require_POST
+def cart_update(request):
+    form = UpdateCartForm(request.POST)
+    if form.is_valid():
+        try:
+            change_quantity(
+                cart=cart_for(request), variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+            )
+        except OrderError as err:
+            messages.error(request, err.message)
+    else:
+        messages.error(request, _("Choose a quantity from 0 to 99."))
+    return redirect("orders:cart-detail")
+
+
+@login_required
+def checkout(request):
+    lines = member_cart_lines(request.user.pk)
+    if not lines:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("orders:cart-detail")
+    addresses = list(request.user.addresses.all())
+    pickup_stores = pickup_stores_for(lines)
+    initial_address = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
+    data = request.POST if request.method == "POST" else None
+    province = initial_address.province if initial_address else ""
+    if data and data.get("address", "").isdigit():
+        chosen = next((a for a in addresses if a.pk == int(data["address"])), None)
+        province = chosen.province if chosen else province
+    methods = shipping_methods_for(province) if province else []
+    form = CheckoutForm(
+        data,
+        user=request.user,
+        pickup_stores=pickup_stores,
+        shipping_methods=methods,
+        initial={
+            "token": uuid.uuid4(),
+            "address": initial_address,
+            "shipping_method": methods[0] if methods else None,
+            "pickup_store": pickup_stores[0] if pickup_stores else None,
+        },
+    )
+    choice = CheckoutChoice(
+        fulfilment=Order.Fulfilment.DELIVERY,
+        payment_method=Order.PaymentMethod.ONLINE,
+        address=initial_address,
+        shipping_method=methods[0] if methods else None,
+    )
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        choice = CheckoutChoice(
+            fulfilment=cleaned["fulfilment"],
+            payment_method=cleaned["payment_method"],
+            address=cleaned["address"] if cleaned["fulfilment"] == Order.Fulfilment.DELIVERY else None,
+            pickup_store=cleaned["pickup_store"] if cleaned["fulfilment"] == Order.Fulfilment.PICKUP else None,
+            shipping_method=cleaned["shipping_method"],
+            contact_name=cleaned["contact_name"],
+            contact_phone=cleaned["contact_phone"],
+            note=cleaned["note"],
+        )
+        if "place" in request.POST:
+            try:
+                order = place_order(
+                    user_id=request.user.pk,
+                    token=cleaned["token"],
+                    choice=choice,
+                    expected_total=cleaned["expected_total"],
+                )
+            except (OrderError, StockError) as err:
+                messages.error(request, err.message)
+            else:
+                return redirect("orders:order-pay", number=order.number)
+    priced = price_lines(lines, choice)
+    # The page carries the total it showed; placing the order compares against it,
+    # so a price that changed in between is shown to the shopper before they pay.
+    if data is None:
+        form.initial["expected_total"] = priced.total
+    else:
+        form.data = form.data.copy()
+        form.data["expected_total"] = str(priced.total)
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "priced": priced,
+            "addresses": addresses,
+            "pickup_stores": pickup_stores,
+            "expected_total": priced.total,
+        },
+    )
+
+
+@login_required
+@require_GET
+def order_list(request):
+    page = Paginator(selectors.orders_for_member(request.user), 10).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def order_detail(request, number):
+    order = selectors.order_for_member(request.user, number)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {"order": order, "return_form": ReturnRequestForm(), "bank_account": settings.BANK_TRANSFER_ACCOUNT},
+    )
+
+
+@login_required
+@require_GET
+def order_pay(request, number):
+    """Send the shopper on to pay: the gateway's page, transfer instructions, or nothing (cash on delivery)."""
+    order = get_object_or_404(Order, number=number, user=request.user)
+    if order.needs_payment:
+        url = provider_for(order).start_url(order)
+        if url:
+            return redirect(url)
+    return redirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+def order_cancel(request, number):
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        cancel_by_shopper(order_id=order.pk, user=request.user)
+    except OrderError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    return redirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+def order_confirm_receipt(request, number):
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        confirm_receipt(order_id=order.pk, user=request.user)
+    except OrderError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Thank you! The order is complete."))
+    return redirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+def order_return(request, number):
+    order = get_object_or_404(Order, number=number, user=request.user)
+    form = ReturnRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tell us why you want to return it."))
+        return redirect(order.get_absolute_url())
+    try:
+        request_return(order_id=order.pk, user=request.user, reason=form.cleaned_data["reason"])
+    except OrderError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("We received your return request and will reply soon."))
+    return redirect(order.get_absolute_url())
