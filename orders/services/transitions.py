@@ -60,12 +60,14 @@ def _lines(order: Order) -> list[tuple[int, int]]:
 
 @transaction.atomic
 def cancel_order(*, order_id: int, by=None, note: str = "", reason: str = "") -> Order:
-    """Cancel an order that has not left, giving its reserved stock back exactly once.
+    """Cancel an order nobody has paid for yet, giving its reserved stock back exactly once.
 
-    Raises IllegalTransition if the order is already shipped, completed or cancelled.
+    A paid order is cancelled by refunding it in full (``refund_order``), so
+    money never stays with the shop for goods that will not come. Raises
+    IllegalTransition for any other status.
     """
     order = lock_order(order_id)
-    if order.status not in Order.RESERVING:
+    if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PLACED):
         raise IllegalTransition(order=order, to=Order.Status.CANCELLED)
     move_order(order=order, to=Order.Status.CANCELLED, by=by, note=note or reason)
     release_stock(store_id=order.store_id, lines=_lines(order), reference=order.number, by=by)
