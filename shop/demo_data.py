@@ -398,3 +398,20 @@ CATEGORY_TREE: tuple[TopCategory, ...] = (
         ),
     ),
 )
+
+
+# Shipping methods: code, name, base fee (first kg), fee per extra kg, free from, provinces ("" = everywhere).
+SHIPPING_METHODS = [
+    ("express", "全国快递", "8.00", "2.00", "99.00", ""),
+    ("next-day", "江浙沪次日达", "12.00", "3.00", "199.00", "上海市,江苏省,浙江省"),
+]
+
+SHOPPER_ADDRESS = {
+    "recipient": "林小满",
+    "phone": "13800138000",
+    "province": "上海市",
+    "city": "上海市",
+    "district": "徐汇区",
+    "detail": "漕溪北路 88 号 12 楼",
+    "is_default": True,
+}

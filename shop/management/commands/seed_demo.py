@@ -48,9 +48,12 @@ from catalog.models import (
 )
 from catalog.services import make_thumbnails, refresh_product_summary, save_category
 from marketing.models import Announcement
+from members.models import Address
+from members.services import save_address
+from orders.models import ShippingMethod
 from shop import demo_data
 from shop.money import to_money
-from stores.models import Stock, StockMovement, Store
+from stores.models import Stock, StockMovement, Store, StoreStaff
 from stores.services import refresh_product_stock_flags
 
 SEED = 42
@@ -61,7 +64,7 @@ IMAGE_SIZE = (800, 800)
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FONT_INDEX_SIMPLIFIED = 2  # the .ttc holds JP, KR, SC, TC, HK faces in that order
 STAFF_GROUP = "店员 Staff"
-STAFF_APPS = ("catalog", "stores")
+STAFF_APPS = ("catalog", "stores", "orders", "marketing")
 LOGINS = (
     # email, password, is_superuser, is_staff, role
     ("admin@example.com", "admin12345", True, True, "超级管理员 admin"),
@@ -133,6 +136,7 @@ class Command(BaseCommand):
             stores = self._seed_stores()
             self._seed_users()
             self._seed_announcements()
+            self._seed_commerce(stores)
         with self._timed("draw image pool"):
             pool = self._seed_image_pool(leaves)
         reference = Reference(
@@ -287,6 +291,29 @@ class Command(BaseCommand):
             elif not (address.verified and address.primary):
                 address.verified = address.primary = True
                 address.save(update_fields=["verified", "primary"])
+
+    def _seed_commerce(self, stores: list[Store]) -> None:
+        """Shipping methods, the staff user as a store manager, the demo shopper's address."""
+        for position, (code, name, base_fee, extra_kg, free_over, provinces) in enumerate(demo_data.SHIPPING_METHODS):
+            ShippingMethod.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "base_fee": Decimal(base_fee),
+                    "fee_per_extra_kg": Decimal(extra_kg),
+                    "free_over": Decimal(free_over) if free_over else None,
+                    "provinces": provinces,
+                    "position": position,
+                },
+            )
+        User = get_user_model()
+        staff = User.objects.filter(email__iexact="staff@example.com").first()
+        first_store = next((store for store in stores if store.kind == Store.Kind.STORE), None)
+        if staff and first_store:
+            StoreStaff.objects.get_or_create(store=first_store, user=staff, defaults={"role": StoreStaff.Role.MANAGER})
+        shopper = User.objects.filter(email__iexact="shopper@example.com").first()
+        if shopper and not Address.objects.filter(user=shopper).exists():
+            save_address(address=Address(user=shopper, **demo_data.SHOPPER_ADDRESS))
 
     def _seed_announcements(self) -> None:
         for position, (text, link) in enumerate(demo_data.ANNOUNCEMENTS, start=1):
