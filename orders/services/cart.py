@@ -91,15 +91,19 @@ class MemberCart(CartStore):
 
     def add(self, variant_id: int, quantity: int) -> int:
         cart = self._cart()
-        for _attempt in range(2):
+        for _attempt in range(3):
             # Guarded increment: two tabs adding at once can never pass the cap together.
             updated = CartLine.objects.filter(
                 cart=cart, variant_id=variant_id, quantity__lte=MAX_LINE_QUANTITY - quantity
             ).update(quantity=F("quantity") + quantity)
             if updated:
                 return CartLine.objects.get(cart=cart, variant_id=variant_id).quantity
-            if CartLine.objects.filter(cart=cart, variant_id=variant_id).exists():
-                raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
+            current = CartLine.objects.filter(cart=cart, variant_id=variant_id).values_list("quantity", flat=True).first()
+            if current is not None:
+                if current + quantity > MAX_LINE_QUANTITY:
+                    raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
+                # Another tab created the line after our UPDATE looked for it: increment it now.
+                continue
             try:
                 with transaction.atomic():
                     CartLine.objects.create(cart=cart, variant_id=variant_id, quantity=quantity)
