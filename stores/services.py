@@ -247,22 +247,22 @@ def send_low_stock_alerts(*, stock_ids: list[int]) -> int:
             managers.setdefault(store_id, []).append(email)
     for store_id, store_rows in by_store.items():
         recipients = managers.get(store_id, [])
+        if recipients:
+            lines = [
+                f"{row.variant.product.name} ({row.variant.sku}): {row.available} / {row.low_stock_threshold}"
+                for row in store_rows
+            ]
+            subject = _("Low stock at %(store)s") % {"store": store_rows[0].store.name}
+            try:
+                send_mail(subject, "\n".join(lines), None, recipients)
+            except Exception:
+                # Un-claim this store's rows so the next run alerts again instead of losing the crossing.
+                Stock.objects.filter(pk__in=[row.pk for row in store_rows]).update(low_stock_alerted_at=None)
+                raise
         LowStockAlert.objects.bulk_create(
             LowStockAlert(
                 stock=row, available=row.available, threshold=row.low_stock_threshold, emailed_to=", ".join(recipients)
             )
             for row in store_rows
         )
-        if recipients:
-            store = store_rows[0].store
-            lines = [
-                f"{row.variant.product.name} ({row.variant.sku}): {row.available} / {row.low_stock_threshold}"
-                for row in store_rows
-            ]
-            send_mail(
-                _("Low stock at %(store)s") % {"store": store.name},
-                "\n".join(lines),
-                None,
-                recipients,
-            )
     return len(rows)

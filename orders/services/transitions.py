@@ -118,6 +118,8 @@ def mark_ready_for_pickup(*, order_id: int, by=None) -> Order:
 def mark_picked_up(*, order_id: int, by=None) -> Order:
     """The shopper collected the goods: the reservation becomes a deduction."""
     order = lock_order(order_id)
+    if order.fulfilment != Order.Fulfilment.PICKUP:
+        raise OrderError(_("Only pick-up orders are picked up; delivery orders are completed on delivery."))
     move_order(order=order, to=Order.Status.COMPLETED, by=by, note=_("Picked up in store"))
     deduct_stock(store_id=order.store_id, lines=_lines(order), reference=order.number, by=by)
     return order
@@ -136,4 +138,6 @@ def confirm_receipt(*, order_id: int, user) -> Order:
 def complete_delivery(*, order_id: int, by=None, note: str = "") -> Order:
     """Staff close a delivered order (e.g. the courier collected cash on delivery)."""
     order = lock_order(order_id)
+    if order.fulfilment != Order.Fulfilment.DELIVERY:
+        raise OrderError(_("A pick-up order is completed when it is picked up."))
     return move_order(order=order, to=Order.Status.COMPLETED, by=by, note=note)

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders.exceptions import IllegalTransition, RefundError
+from orders.exceptions import IllegalTransition, OrderError, RefundError
 from orders.models import Order, OrderEvent, OutboxMessage
 from orders.services import (
     cancel_order,
@@ -88,7 +88,7 @@ def test_cash_on_delivery_goes_placed_shipped_completed(shopper, variant, addres
 def test_illegal_moves_are_refused_and_change_nothing(shopper, variant, address, express, admin_user, move):
     order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
 
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(OrderError):
         move(order, admin_user)
 
     order.refresh_from_db()
@@ -234,3 +234,25 @@ def test_a_paid_order_is_not_cancelled_without_its_refund(shopper, variant, addr
 
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
+
+
+def test_a_shipped_delivery_order_cannot_be_marked_picked_up(shopper, variant, warehouse, address, express, admin_user):
+    order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+    pay(order)
+    ship_order(order_id=order.pk, carrier="顺丰", tracking_number="SF1", by=admin_user)
+
+    with pytest.raises(OrderError):
+        mark_picked_up(order_id=order.pk, by=admin_user)
+
+    assert stock(warehouse, variant).on_hand == 9  # deducted once, by the shipment
+
+
+def test_a_pickup_order_is_not_completed_as_a_delivery(shopper, variant, store, admin_user):
+    order = buy(shopper, [(variant, 1)], pickup_choice(store))
+    pay(order)
+    mark_ready_for_pickup(order_id=order.pk, by=admin_user)
+
+    with pytest.raises(OrderError):
+        complete_delivery(order_id=order.pk, by=admin_user)
+
+    assert stock(store, variant).reserved == 1

@@ -24,3 +24,25 @@ def test_the_product_page_lists_pickup_stores_that_have_the_chosen_variant(clien
     assert stores == ["徐汇店"]
     assert response.context["online_available"] == 7 + 2  # delivery sources: the warehouse and the stores
     assert "漕溪北路 1 号" in response.content.decode()
+
+
+def test_a_failed_low_stock_email_is_retried_later_not_lost(settings, django_user_model, monkeypatch):
+    from stores.models import LowStockAlert, StoreStaff
+    from stores.tasks import check_low_stock_task
+
+    store = StoreFactory()
+    manager = django_user_model.objects.create_user(username="m", email="m@example.com", password="x")
+    StoreStaff.objects.create(store=store, user=manager, role=StoreStaff.Role.MANAGER)
+    Stock.objects.create(store=store, variant=ProductFactory().variants.get(), on_hand=1, low_stock_threshold=5)
+
+    def broken(*args, **kwargs):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.send_mail", broken)
+    with pytest.raises(OSError):
+        check_low_stock_task.run()
+    assert not LowStockAlert.objects.exists()
+
+    monkeypatch.undo()
+    assert check_low_stock_task.run() == 1
+    assert LowStockAlert.objects.count() == 1
