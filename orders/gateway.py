@@ -1,11 +1,175 @@
-"""The online payment gateway simulator (being written)."""
+"""The online payment gateway simulator, served by the shop under its own path.
 
-from django.http import Http404
+It behaves as Alipay or WeChat Pay do, so a real gateway could replace it
+without the shop noticing:
+
+- ``hosted_page`` is the gateway's own checkout page. "Pay" makes a
+  transaction, signs the notification over its raw body and posts it
+  server-to-server to the shop's callback (retrying a few times, as real
+  gateways retry their notify), then sends the browser back to the order
+  page (the "return URL"). The browser never carries the proof of payment.
+- ``callback`` is the shop's end: verify the signature and age, then hand
+  the money to ``record_payment``, which decides everything else.
+
+No card data is ever asked for or stored.
+"""
+
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orders.exceptions import PaymentError
+from orders.models import Order
+from orders.payments import SIGNATURE_HEADER, GatewaySimulator, sign
+from orders.services import record_payment
+from shop.money import to_money
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = GatewaySimulator.code
+# A real notification is about 150 bytes; anything far bigger is not one of ours.
+MAX_CALLBACK_BYTES = 8 * 1024
+DELIVERY_TIMEOUT = 10  # seconds per attempt
+DELIVERY_BACKOFF = (0.5, 1.5)  # seconds before the second and third attempts
 
 
+# --- The gateway's side ------------------------------------------------------
+
+
+def _order_for_gateway(number: str) -> Order:
+    """The online-payment order the shop asked us to collect for; 404 for anything else."""
+    order = Order.objects.filter(number=number, payment_method=Order.PaymentMethod.ONLINE).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def _is_payable(order: Order) -> bool:
+    # The shop told the gateway when the trade closes (the pay-by time), as real gateways are told.
+    return order.needs_payment and (order.expires_at is None or order.expires_at > timezone.now())
+
+
+@require_http_methods(["GET", "POST"])
 def hosted_page(request, number):
-    raise Http404
+    """The gateway's checkout page: who is paid, for what, how much; Pay or Cancel.
+
+    Needs no login (the gateway is a third party) and shows only the order
+    number and the amount, read from the database, never from the request.
+    """
+    order = _order_for_gateway(number)
+    if not _is_payable(order):
+        return render(
+            request,
+            "orders/gateway/closed.html",
+            {"order": order, "merchant": settings.SHOP_NAME},
+            status=200 if request.method == "GET" else 409,
+        )
+    if request.method == "GET":
+        return render(request, "orders/gateway/pay.html", {"order": order, "merchant": settings.SHOP_NAME})
+    if request.POST.get("action") == "pay":
+        transaction_id = "SIM" + secrets.token_hex(10).upper()
+        body = callback_body(order=order, transaction_id=transaction_id)
+        if not deliver_callback(_callback_url(request), body, sign(body)):
+            # The shop never heard of the payment: its order page keeps saying "awaiting payment".
+            logger.error("gateway: callback for order %s (%s) was not delivered", order.number, transaction_id)
+    return redirect(order.get_absolute_url())
 
 
+def callback_body(*, order: Order, transaction_id: str) -> bytes:
+    """The notification for a payment of the whole order, as the exact bytes that get signed."""
+    data = {
+        "order_number": order.number,
+        "amount": f"{to_money(order.total):.2f}",
+        "currency": order.currency,
+        "transaction_id": transaction_id,
+        "timestamp": int(time.time()),
+    }
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _callback_url(request) -> str:
+    path = reverse("orders:gateway-callback")
+    base = settings.PAYMENT_GATEWAY_CALLBACK_BASE
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+def deliver_callback(url: str, body: bytes, signature: str) -> bool:
+    """POST the signed notification to the shop; True once it answered 200 "success".
+
+    Retried on connection errors and on any other answer, with a short
+    backoff, like a real gateway's notify. Tests replace this function to
+    post through the Django test client, as there is no server to call.
+    """
+    attempts = len(DELIVERY_BACKOFF) + 1
+    for attempt in range(1, attempts + 1):
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT) as response:
+                answer = response.read(100)
+                if response.status == 200 and answer.strip() == b"success":
+                    return True
+                problem = f"HTTP {response.status} {answer!r}"
+        except urllib.error.HTTPError as err:  # 4xx/5xx: read what the shop said
+            problem = f"HTTP {err.code} {err.read(200)!r}"
+        except (urllib.error.URLError, OSError) as err:  # refused, timed out, DNS
+            problem = repr(err)
+        logger.warning("gateway: callback attempt %s/%s to %s failed: %s", attempt, attempts, url, problem)
+        if attempt < attempts:
+            time.sleep(DELIVERY_BACKOFF[attempt - 1])
+    return False
+
+
+# --- The shop's side ----------------------------------------------------------
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt  # the gateway has no session; the signature is the proof
+@require_POST
 def callback(request):
-    raise Http404
+    """Take a signed payment notification: 200 "success" once recorded (or already recorded).
+
+    400 for a forged, stale or malformed notification, or one the order
+    refuses (unknown order, wrong amount or currency); nothing is written then.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _bad_request("malformed callback")
+    if declared > MAX_CALLBACK_BYTES or len(request.body) > MAX_CALLBACK_BYTES:
+        return _bad_request("malformed callback")
+    try:
+        notice = GatewaySimulator().verify_callback(request.body, request.headers)
+    except PaymentError as err:
+        logger.warning("gateway callback refused: %s", err.message)
+        return _bad_request(err.message)
+    try:
+        record_payment(
+            order_number=notice.order_number,
+            provider=PROVIDER,
+            amount=notice.amount,
+            currency=notice.currency,
+            transaction_id=notice.transaction_id,
+        )
+    except PaymentError as err:
+        logger.warning("gateway callback for order %s refused: %s", notice.order_number, err.message)
+        return _bad_request(err.message)
+    return HttpResponse("success", content_type="text/plain")
