@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from orders.exceptions import PaymentError
+from orders.models import Order, Payment
 
 SIGNATURE_HEADER = "X-Gateway-Signature"
 
@@ -69,6 +70,11 @@ def sign(body: bytes, secret: str | None = None) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _fits(value: str, model, field: str) -> bool:
+    """Non-empty, printable (PostgreSQL refuses NUL) and short enough for the column it goes to."""
+    return bool(value) and value.isprintable() and len(value) <= model._meta.get_field(field).max_length
+
+
 class GatewaySimulator(PaymentProvider):
     """The shop's stand-in for an online gateway (see orders/gateway.py for its pages)."""
 
@@ -94,11 +100,15 @@ class GatewaySimulator(PaymentProvider):
                 transaction_id=str(data["transaction_id"]),
                 timestamp=int(data["timestamp"]),
             )
-        except (ValueError, KeyError, TypeError, InvalidOperation):
+        # OverflowError: "timestamp": Infinity; RecursionError: deeply nested JSON.
+        except (ValueError, KeyError, TypeError, InvalidOperation, OverflowError, RecursionError):
             raise PaymentError("malformed callback") from None
-        if abs(time.time() - callback.timestamp) > settings.PAYMENT_CALLBACK_MAX_AGE:
+        # Whole seconds on both sides: a float would overflow on an absurd (signed) timestamp.
+        if abs(int(time.time()) - callback.timestamp) > settings.PAYMENT_CALLBACK_MAX_AGE:
             raise PaymentError("stale callback")
-        if not callback.transaction_id or not callback.amount.is_finite():
+        if not callback.amount.is_finite() or not _fits(callback.transaction_id, Payment, "transaction_id"):
+            raise PaymentError("malformed callback")
+        if not _fits(callback.order_number, Order, "number"):
             raise PaymentError("malformed callback")
         return callback
 

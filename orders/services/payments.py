@@ -30,7 +30,7 @@ def record_payment(
     if transaction_id:
         existing = Payment.objects.filter(provider=provider, transaction_id=transaction_id).first()
         if existing is not None:
-            return existing
+            return _same_order(existing, order)
     if currency != order.currency or amount != order.total:
         raise PaymentError(
             _("The payment of %(amount)s %(currency)s does not match the order total.")
@@ -50,7 +50,7 @@ def record_payment(
                 confirmed_by=by,
             )
     except IntegrityError:
-        return Payment.objects.get(provider=provider, transaction_id=transaction_id)
+        return _same_order(Payment.objects.get(provider=provider, transaction_id=transaction_id), order)
     if is_awaited:
         move_order(order=order, to=Order.Status.PAID, by=by, note=f"{provider} {transaction_id}".strip())
     else:
@@ -61,6 +61,16 @@ def record_payment(
             actor=by,
             note=_("Payment %(txn)s arrived while the order was %(status)s: kept and flagged for refund.")
             % {"txn": transaction_id or provider, "status": order.get_status_display()},
+        )
+    return payment
+
+
+def _same_order(payment: Payment, order: Order) -> Payment:
+    # A repeat is a repeat only for the order it paid; answering "done" for another
+    # order would tell the gateway (and the shopper) that an unpaid order was paid.
+    if payment.order_id != order.pk:
+        raise PaymentError(
+            _("Transaction %(txn)s was already recorded for another order.") % {"txn": payment.transaction_id}
         )
     return payment
 
