@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from shop.templatetags.money import money
+
 
 class OrderError(Exception):
     def __init__(self, message: str):
@@ -20,8 +22,8 @@ class CheckoutError(OrderError):
 class PricesChanged(CheckoutError):
     def __init__(self, *, expected, actual):
         super().__init__(
-            _("Prices changed since you opened checkout: the total is now %(actual)s instead of %(expected)s. Please check and confirm again.")
-            % {"actual": actual, "expected": expected}
+            _("The total is now %(actual)s instead of %(expected)s (a price or your choices changed). Please check it and place the order again.")
+            % {"actual": money(actual), "expected": money(expected)}
         )
         self.expected = expected
         self.actual = actual

@@ -172,6 +172,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_USER_DISPLAY = "shop.accounts.user_display"
 ACCOUNT_LOGOUT_ON_GET = False
 
 # --- Email ----------------------------------------------------------------
@@ -233,6 +234,8 @@ if SHOP_DELIVERY_SOURCE_ORDER not in ("warehouses-first", "priority"):
     raise ImproperlyConfigured("SHOP_DELIVERY_SOURCE_ORDER must be 'warehouses-first' or 'priority'")
 # Orders: minutes to pay before an unpaid order is cancelled and its stock released.
 ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
+# Hours to pay by bank transfer (a trip to the bank takes longer than paying online).
+ORDER_BANK_TRANSFER_HOURS = env_int("ORDER_BANK_TRANSFER_HOURS", 48, minimum=1)
 # The online gateway simulator signs callbacks with this shared secret. Both ends live
 # in this deployment, so by default it is derived from SECRET_KEY; a real gateway's
 # secret would be set here explicitly.

@@ -192,6 +192,18 @@ def _stores_covering(stores: list[Store], lines: Lines) -> list[Store]:
     return [store for store in stores if covered[store.pk] == len(wanted)]
 
 
+def delivery_shortages(*, lines: Lines) -> dict[int, int]:
+    """For lines no single delivery source can fill: the most any one source has of it."""
+    wanted = _merge(lines)
+    best = dict.fromkeys(wanted, 0)
+    rows = Stock.objects.filter(store__in=delivery_stores(), variant_id__in=wanted).values_list(
+        "variant_id", "on_hand", "reserved"
+    )
+    for variant_id, on_hand, reserved in rows:
+        best[variant_id] = max(best[variant_id], on_hand - reserved)
+    return {variant_id: best[variant_id] for variant_id, quantity in wanted.items() if best[variant_id] < quantity}
+
+
 def choose_delivery_store(*, lines: Lines) -> Store | None:
     """The first delivery source, in the configured order, that has every line."""
     matches = _stores_covering(delivery_stores(), list(lines))

@@ -19,7 +19,7 @@ from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule
 from orders.services.notifications import queue_email
 from stores.exceptions import OutOfStock
 from stores.models import Store
-from stores.services import choose_delivery_store, pickup_stores_with, reserve_stock
+from stores.services import choose_delivery_store, delivery_shortages, pickup_stores_with, reserve_stock
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,13 @@ def _check_choice(choice: CheckoutChoice, user_id: int) -> None:
         raise CheckoutError(_("Choose delivery or pick-up."))
 
 
+def _time_to_pay(payment_method: str) -> timedelta:
+    # A bank transfer takes a trip to the bank; paying online takes a minute.
+    if payment_method == Order.PaymentMethod.BANK_TRANSFER:
+        return timedelta(hours=settings.ORDER_BANK_TRANSFER_HOURS)
+    return timedelta(minutes=settings.ORDER_PAYMENT_MINUTES)
+
+
 def _new_number() -> str:
     # Date plus random digits: readable on the phone, and no guessable sequence.
     return timezone.localtime().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
@@ -180,10 +187,12 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     else:
         store = choose_delivery_store(lines=wanted)
         if store is None:
-            raise OutOfStock(
-                shortages={variant.pk: 0 for variant, _quantity in lines},
-                names={variant.pk: variant.product.name for variant, _quantity in lines},
-            )
+            shortages = delivery_shortages(lines=wanted)
+            if not shortages:
+                raise CheckoutError(
+                    _("No single warehouse has everything in your cart; pick up in a store or order the items separately.")
+                )
+            raise OutOfStock(shortages=shortages, names={variant.pk: variant.product.name for variant, _q in lines})
 
     order = _create_order(user_id, token, choice, priced, store)
     # Locks the stock rows in pk order and re-checks availability inside the lock.
@@ -218,7 +227,7 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
         discount_total=priced.discount_total,
         shipping_fee=priced.shipping_fee,
         total=priced.total,
-        expires_at=None if is_cod else timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
+        expires_at=None if is_cod else timezone.now() + _time_to_pay(choice.payment_method),
     )
     for _attempt in range(5):
         try:

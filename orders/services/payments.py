@@ -52,7 +52,13 @@ def record_payment(
     except IntegrityError:
         return _same_order(Payment.objects.get(provider=provider, transaction_id=transaction_id), order)
     if is_awaited:
-        move_order(order=order, to=Order.Status.PAID, by=by, note=f"{provider} {transaction_id}".strip())
+        move_order(
+            order=order,
+            to=Order.Status.PAID,
+            by=by,
+            note=_("Paid: %(method)s, reference %(reference)s")
+            % {"method": order.get_payment_method_display(), "reference": transaction_id or "—"},
+        )
     else:
         OrderEvent.objects.create(
             order=order,

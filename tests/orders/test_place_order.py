@@ -134,3 +134,37 @@ def test_placing_an_order_queues_one_confirmation_email(shopper, warehouse, addr
 
     assert OutboxMessage.objects.get(order=order, kind="order_placed").sent_at is not None
     assert len(mail.outbox) == 1 and order.number in mail.outbox[0].subject
+
+
+def test_the_sold_out_message_says_how_many_are_really_left(shopper, warehouse, store, address, express):
+    variant = stocked_variant(store=warehouse, on_hand=1, name="西湖龙井")
+    Stock.objects.create(store=store, variant=variant, on_hand=2)
+    plenty = stocked_variant(store=warehouse, on_hand=50)
+
+    with pytest.raises(OutOfStock) as raised:
+        buy(shopper, [(variant, 3), (plenty, 1)], delivery_choice(address, express))
+
+    assert raised.value.shortages == {variant.pk: 2}
+
+
+def test_items_spread_over_several_warehouses_get_a_clear_message(shopper, warehouse, store, address, express):
+    only_here = stocked_variant(store=warehouse, on_hand=1)
+    only_there = stocked_variant(store=store, on_hand=1)
+
+    with pytest.raises(CheckoutError) as raised:
+        buy(shopper, [(only_here, 1), (only_there, 1)], delivery_choice(address, express))
+
+    assert not isinstance(raised.value, OutOfStock)
+    assert Order.objects.count() == 0
+
+
+def test_a_bank_transfer_gets_longer_to_pay_than_an_online_payment(shopper, warehouse, address, express, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    online = buy(shopper, [(stocked_variant(store=warehouse), 1)], delivery_choice(address, express))
+    transfer = buy(shopper, [(stocked_variant(store=warehouse), 1)], delivery_choice(address, express, payment="bank_transfer"))
+
+    assert online.expires_at < timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES + 1)
+    assert transfer.expires_at > timezone.now() + timedelta(hours=settings.ORDER_BANK_TRANSFER_HOURS - 1)
