@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+"""Measure the storefront's throughput against a trivial page served by the same process.
+
+    make bench                                  # 100,000 products, 10 s per page
+    BENCH_PRODUCTS=2000 BENCH_SECONDS=5 make bench
+
+Expects DATABASE_URL (PostgreSQL) and usually REDIS_URL in the environment;
+scripts/with_services.py provides throwaway ones. Steps: migrate, seed_demo,
+VACUUM ANALYZE, collectstatic into a temporary STATIC_ROOT, pick real URLs from the database
+(bench/pick_urls.py), start gunicorn with production settings, warm every URL,
+then run wrk against /bench/trivial/, each page, and /bench/trivial/ again.
+A page's score is its requests/s divided by the mean of the two trivial runs.
+
+Targets: catalogue pages >= 0.50 of the trivial page, search pages >= 0.30
+(meant for 100,000 products). It is a measurement, not a test: the exit code
+is 0 even when a target is missed; it is non-zero only when the run itself
+fails (no wrk, a page that does not answer 200, gunicorn not starting).
+Results also go to bench/results/latest.json.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import unquote
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv's bin: manage.py and gunicorn run from it
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+
+# 2 cores shared by gunicorn, wrk and PostgreSQL: three sync workers keep both
+# cores busy while one worker waits on the database, without thrashing.
+WORKERS = 3
+WRK_THREADS = 2
+WRK_CONNECTIONS = 16
+# wrk's default 2 s timeout would drop slow responses from the latency figures.
+WRK_TIMEOUT = "30s"
+WARM_REQUESTS = WORKERS * 3  # every worker sees every page before it is measured
+TARGETS = {"catalogue": 0.50, "search": 0.30}
+TRIVIAL_URL = "/bench/trivial/"
+START_TIMEOUT = 60
+IDLE_TIMEOUT = 300
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise SystemExit(f"bench: {message}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        fail(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    command = [str(BIN / "python"), "manage.py", *args]
+    result = subprocess.run(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE if capture else None)
+    if result.returncode != 0:
+        fail(f"`manage.py {' '.join(args)}` failed with exit code {result.returncode}")
+    return result.stdout if capture else ""
+
+
+def get(base: str, path: str, timeout: float = 30) -> int:
+    """The status code of one GET; 0 when the server does not answer at all."""
+    request = urllib.request.Request(base + path, headers={"Connection": "close"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+class Gunicorn:
+    """gunicorn in its own process group, so stopping it never leaves a worker behind."""
+
+    def __init__(self, env: dict, workdir: Path):
+        self.env = env
+        self.log_path = workdir / "gunicorn.log"
+        self.process: subprocess.Popen | None = None
+        self.base = ""
+
+    def start(self) -> None:
+        for _attempt in range(3):
+            port = free_port()
+            self.base = f"http://127.0.0.1:{port}"
+            self.process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "shop.wsgi:application",
+                    "--bind", f"127.0.0.1:{port}",
+                    "--workers", str(WORKERS),
+                    "--worker-class", "sync",
+                    "--timeout", "120",
+                    "--no-control-socket",
+                    "--error-logfile", str(self.log_path),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline and self.process.poll() is None:
+                if get(self.base, "/healthz", timeout=5) == 200:
+                    return
+                time.sleep(0.2)
+            self.stop()
+        fail(f"gunicorn did not answer 200 on /healthz; its log:\n{self.log_tail()}")
+
+    def wait_idle(self) -> None:
+        """Wait until every worker is free again.
+
+        When wrk stops, the requests it had queued are still being served; a slow
+        page would otherwise eat into the next page's run. One trivial request per
+        worker, all at once, all quick, means no worker is busy.
+        """
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        with ThreadPoolExecutor(WORKERS) as pool:
+            while time.monotonic() < deadline:
+                timings = list(pool.map(lambda _: self._timed_trivial(), range(WORKERS)))
+                if max(timings) < 0.1:
+                    return
+                time.sleep(0.5)
+        say(f"warning: gunicorn was still busy {IDLE_TIMEOUT} s after wrk stopped; measuring anyway")
+
+    def _timed_trivial(self) -> float:
+        started = time.monotonic()
+        get(self.base, TRIVIAL_URL)
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-lines:])
+        except OSError:
+            return ""
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def to_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not match:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests/s, p50 and p99 (ms), request count and errors from `wrk --latency` output."""
+    try:
+        rps = float(re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M).group(1))
+        p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+        p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+        requests = int(re.search(r"^\s+(\d+) requests in", output, re.M).group(1))
+    except (AttributeError, ValueError):
+        fail(f"could not read wrk's output:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if requests == 0:
+        # Not one response within the run: wrk prints zero latencies, which would read as fast.
+        p50 = p99 = None
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "requests": requests,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": dict(zip(("connect", "read", "write", "timeout"), map(int, socket_errors.groups())))
+        if socket_errors
+        else {},
+    }
+
+
+def run_wrk(wrk: str, url: str, seconds: int) -> dict:
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout", WRK_TIMEOUT,
+        "--latency",
+        url,
+    ]
+    result = subprocess.run(command, text=True, capture_output=True)
+    if result.returncode != 0:
+        fail(f"wrk failed on {url}:\n{result.stdout}{result.stderr}")
+    return parse_wrk(result.stdout)
+
+
+def git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True, capture_output=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    return result.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def print_table(rows: list[dict]) -> None:
+    headers = ("page", "URL", "req/s", "p50 ms", "p99 ms", "ratio", "target", "result")
+    lines = [
+        (
+            row["page"],
+            unquote(row["url"]),
+            f"{row['rps']:.1f}",
+            milliseconds(row["p50_ms"]),
+            milliseconds(row["p99_ms"]),
+            f"{row['ratio']:.2f}",
+            f"≥ {row['target']:.2f}" if row["target"] is not None else "-",
+            row["result"],
+        )
+        for row in rows
+    ]
+    widths = [max(display_width(str(cell)) for cell in column) for column in zip(headers, *lines)]
+    numeric = {2, 3, 4, 5}
+    for line in (headers, *lines):
+        say("  ".join(pad(str(cell), width, right=i in numeric) for i, (cell, width) in enumerate(zip(line, widths))))
+
+
+def milliseconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def display_width(text: str) -> int:
+    # Chinese characters take two columns in a terminal.
+    return sum(2 if "\u2e80" <= char <= "\uffef" else 1 for char in text)
+
+
+def pad(text: str, width: int, *, right: bool) -> str:
+    space = " " * (width - display_width(text))
+    return space + text if right else text + space
+
+
+def on_sigterm(signum, frame):
+    # with_services.py stops us with SIGTERM; exit through the finally that stops gunicorn.
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, on_sigterm)
+    products = env_int("BENCH_PRODUCTS", 100_000)
+    seconds = env_int("BENCH_SECONDS", 10)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        fail("wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)")
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        fail("DATABASE_URL must point at PostgreSQL; run through scripts/with_services.py (make bench)")
+    if not list(ROOT.glob("*/management/commands/seed_demo.py")):
+        fail("no seed_demo management command found (expected shop/management/commands/seed_demo.py)")
+    if not os.environ.get("REDIS_URL"):
+        say("bench: REDIS_URL is not set; the cache falls back to per-process memory")
+
+    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-throwaway-" + secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "BENCH_ENDPOINTS": "true",
+        "DB_CONN_MAX_AGE": "600",
+        "SESSION_COOKIE_SECURE": "false",
+        "SERVE_MEDIA": "true",
+        "STATIC_ROOT": str(workdir / "static"),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(workdir / "media"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    server = Gunicorn(env, workdir)
+    try:
+        say("--- migrate")
+        manage(env, "migrate", "--noinput", "-v", "0")
+        say(f"--- seed_demo --products {products}")
+        started = time.monotonic()
+        manage(env, "seed_demo", "--products", str(products))
+        seed_seconds = time.monotonic() - started
+        say(f"seed_demo --products {products} took {seed_seconds:.1f} s")
+        # A live database has long been vacuumed and analysed by autovacuum; a freshly
+        # seeded one has not, and the planner would be guessing from empty statistics.
+        say("--- VACUUM ANALYZE")
+        vacuum = "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"
+        manage(env, "shell", "-v", "0", "-c", vacuum)
+        say("--- collectstatic")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+
+        say("--- picking URLs")
+        result = subprocess.run(
+            [str(BIN / "python"), "bench/pick_urls.py"], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE
+        )
+        if result.returncode != 0:
+            fail("bench/pick_urls.py failed")
+        picked = json.loads(result.stdout)
+        for page in picked["pages"]:
+            say(f"{page['page']:<26} {unquote(page['url'])}  ({page['note']})" if page["note"] else
+                f"{page['page']:<26} {unquote(page['url'])}")
+
+        # Other work on the machine skews every figure; say so rather than hide it.
+        load_before = os.getloadavg()[0]
+        say(f"--- gunicorn: {WORKERS} sync workers, DEBUG=false, {os.cpu_count()} CPUs, "
+            f"load average before the runs {load_before:.2f}")
+        server.start()
+        say(f"serving on {server.base}")
+
+        trivial = {"page": "trivial (first)", "kind": "trivial", "url": TRIVIAL_URL, "note": ""}
+        for page in [trivial, *picked["pages"]]:
+            for _ in range(WARM_REQUESTS):
+                status = get(server.base, page["url"])
+                if status != 200:
+                    fail(f"{page['url']} answered {status} while warming up; gunicorn's log:\n{server.log_tail()}")
+
+        plan = [trivial, *picked["pages"], {**trivial, "page": "trivial (last)"}]
+        say(f"--- wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --timeout {WRK_TIMEOUT} --latency, "
+            f"{len(plan)} runs")
+        rows = []
+        for page in plan:
+            server.wait_idle()
+            measured = run_wrk(wrk, server.base + page["url"], seconds)
+            say(f"{page['page']:<26} {measured['rps']:8.1f} req/s  p50 {milliseconds(measured['p50_ms'])} ms  "
+                f"p99 {milliseconds(measured['p99_ms'])} ms  ({measured['requests']} requests)")
+            rows.append({**page, **measured})
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    first, last = rows[0]["rps"], rows[-1]["rps"]
+    baseline = (first + last) / 2
+    missed = []
+    for row in rows:
+        row["ratio"] = round(row["rps"] / baseline, 3)
+        row["target"] = TARGETS.get(row["kind"])
+        if row["non_2xx"] or any(row["socket_errors"].values()):
+            row["result"] = "ERRORS"
+            missed.append(row)
+        elif row["target"] is None:
+            row["result"] = "-"
+        elif row["ratio"] >= row["target"]:
+            row["result"] = "PASS"
+        else:
+            row["result"] = "FAIL"
+            missed.append(row)
+
+    say()
+    say(f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, "
+        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s; trivial baseline {baseline:.1f} req/s "
+        f"(first {first:.1f}, last {last:.1f})")
+    if abs(first - last) > 0.1 * baseline:
+        say(f"note: the trivial page drifted by {abs(first - last) / baseline:.0%} between first and last run")
+    say()
+    print_table(rows)
+    say()
+    for row in missed:
+        if row["result"] == "ERRORS":
+            say(f"ERRORS {row['page']}: {row['non_2xx']} non-2xx responses, socket errors {row['socket_errors']}")
+        else:
+            none = "; not one request finished within the run" if row["requests"] == 0 else ""
+            say(f"MISSED {row['page']}: {row['ratio']:.2f} of the trivial page, target {row['target']:.2f}{none}")
+    if not missed:
+        say("every page met its target")
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "git_commit": git_commit(),
+                "products_requested": products,
+                "products_visible": picked["products"],
+                "seed_seconds": round(seed_seconds, 1),
+                "cpus": os.cpu_count(),
+                "load_average_before": round(load_before, 2),
+                "gunicorn_workers": WORKERS,
+                "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "seconds": seconds,
+                        "timeout": WRK_TIMEOUT},
+                "trivial_rps_mean": round(baseline, 1),
+                "targets": TARGETS,
+                "pages": rows,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+    say(f"results written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
