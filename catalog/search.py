@@ -19,14 +19,15 @@ first, and ``websearch_to_tsquery`` never raises on syntax.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
 
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -55,27 +56,57 @@ def with_bigrams(text: str) -> str:
 
 
 def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
-    """Filter ``queryset`` to products matching the query, annotated with ``rank``."""
+    """Filter ``queryset`` to products matching every word of the query, annotated with ``rank``.
+
+    ``rank`` favours products whose name holds the whole query, then those
+    whose name holds every word; it is computed from the name alone, so
+    ordering thousands of matches stays cheap.
+    """
     query = clean_query(raw_query)
     if not query:
-        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        return queryset.none().annotate(rank=Value(0, output_field=IntegerField()))
     terms = query.split()[:MAX_TERMS]
     every_term = Q()
+    every_term_in_name = Q()
     for term in terms:
         every_term &= Q(search_document__contains=term)
-    name_match = Case(When(name__icontains=query, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
-
+        every_term_in_name &= Q(name__icontains=term)
+    rank = Case(
+        When(name__icontains=query, then=Value(2)),
+        When(every_term_in_name, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     if connection.vendor != "postgresql":
-        return queryset.filter(every_term).annotate(rank=name_match)
+        return queryset.filter(every_term).annotate(rank=rank)
+    return queryset.filter(_postgres_match(terms, every_term)).annotate(rank=rank)
 
+
+def _postgres_match(terms: list[str], every_term: Q) -> Q:
+    """The cheapest condition that finds every product containing all the words.
+
+    Full text answers whole words and Chinese pairs from its index. The
+    trigram index answers substrings of three or more characters, so it is
+    added for those (word prefixes, parts of SKU codes). A word full text
+    cannot see — a single Chinese character, a two-letter fragment — leaves
+    only the substring test, slower but still correct.
+    """
+    if any(not _fts_can_find(term) for term in terms):
+        return every_term
     # The vector expression must match the index in catalog/migrations/0002.
     vector = SearchVector("search_document", config=SEARCH_CONFIG)
     tsquery = SearchQuery(_fts_query(terms), config=SEARCH_CONFIG, search_type="websearch")
-    return (
-        queryset.annotate(document=vector)
-        .filter(Q(document=tsquery) | every_term)
-        .annotate(rank=SearchRank(F("document"), tsquery) + name_match)
-    )
+    matches = Q(SearchVectorExact(vector, tsquery))
+    if all(len(term) >= 3 for term in terms):
+        matches |= every_term
+    return matches
+
+
+def _fts_can_find(term: str) -> bool:
+    """Whether the full-text index holds this word: a Chinese pair or run, or a Latin word."""
+    if _CJK_RUN.search(term):
+        return _CJK_RUN.sub("", term) == "" or len(term) >= 3
+    return len(term) >= 2 and not _CJK_CHAR.search(term)
 
 
 def _fts_query(terms: list[str]) -> str:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat, Substr
 
+from catalog.cache import bump_catalog_version
 from catalog.images import render_thumbnail
 from catalog.models import PATH_STEP, Category, Product, ProductImage, Variant
 from catalog.search import with_bigrams
@@ -42,6 +43,7 @@ def save_category(*, category: Category) -> Category:
                 depth=F("depth") + shift,
             )
         category.path, category.depth = new_path, new_depth
+        bump_catalog_version()
     return category
 
 
@@ -64,12 +66,15 @@ def refresh_product_summary(*, product_ids: Iterable[int]) -> None:
     Product.objects.bulk_update(
         changed, ["price", "compare_at_price", "search_document", "is_in_stock"], batch_size=500
     )
+    bump_catalog_version()
 
 
 def refresh_product_stock(*, product_ids: Iterable[int]) -> None:
     """Mark each product in stock when one of its active variants is."""
-    in_stock = Variant.objects.filter(product=OuterRef("pk"), is_active=True, is_in_stock=True)
-    Product.objects.filter(pk__in=list(product_ids)).update(is_in_stock=Exists(in_stock))
+    in_stock = Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True, is_in_stock=True))
+    # Only rows whose flag really flips are written, and only then is the page cache dropped.
+    if Product.objects.filter(pk__in=list(product_ids)).exclude(is_in_stock=in_stock).update(is_in_stock=in_stock):
+        bump_catalog_version()
 
 
 def build_search_document(product: Product) -> str:
@@ -111,6 +116,9 @@ def make_thumbnails(*, image_id: int) -> bool:
 
 def set_published(*, product_ids: Iterable[int], is_published: bool) -> int:
     """Publish or unpublish many products at once; returns how many changed."""
-    return Product.objects.filter(pk__in=list(product_ids)).exclude(is_published=is_published).update(
+    changed = Product.objects.filter(pk__in=list(product_ids)).exclude(is_published=is_published).update(
         is_published=is_published
     )
+    if changed:
+        bump_catalog_version()
+    return changed

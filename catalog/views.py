@@ -2,91 +2,132 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
+from catalog.cache import cached, page_key, query_key
 from catalog.filters import ProductFilter
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import clean_query, search_products
 from catalog.variants import option_choices, pick_variant
 
 
-def _page(request, products):
-    paginator = Paginator(products, settings.CATALOG_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+class Listing:
+    """A filtered, sorted page of products for a category or search page.
 
+    Nothing is queried until a template reads ``filter`` or ``page``, which
+    happens only when the page's cached fragment is missing.
+    """
 
-def _listing(request, *, base, attributes, sorts, default_sort):
-    """Filter, sort and paginate ``base`` for a category or search page."""
-    product_filter = ProductFilter(
-        request.GET,
-        queryset=base,
-        attributes=attributes,
-        brand_facets=selectors.brand_facets(base),
-        sorts=sorts,
-    )
-    page = _page(request, selectors.with_card_data(product_filter.sorted_results(default_sort)))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter": product_filter, "page": page, "query_without_page": query.urlencode()}
+    def __init__(self, request, *, base, attributes, sorts, default_sort):
+        self.request = request
+        self.base = base
+        self.attributes = attributes
+        self.sorts = sorts
+        self.default_sort = default_sort
+
+    @cached_property
+    def filter(self) -> ProductFilter:
+        return ProductFilter(
+            self.request.GET,
+            queryset=self.base,
+            attributes=self.attributes(),
+            brand_facets=selectors.brand_facets(self.base),
+            sorts=self.sorts,
+        )
+
+    @cached_property
+    def page(self):
+        products = selectors.with_card_data(self.filter.sorted_results(self.default_sort))
+        return Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+
+    @cached_property
+    def query_without_page(self) -> str:
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return query.urlencode()
 
 
 @require_GET
 def category_list(request):
-    return render(request, "catalog/category_list.html", {"tree": selectors.category_tree()})
+    # The tree is read only when the cached fragment is missing.
+    tree = SimpleLazyObject(selectors.category_tree)
+    return render(request, "catalog/category_list.html", {"tree": tree, "fragment_key": page_key("tree")})
 
 
 @require_GET
 def category_detail(request, slug):
-    category, ancestors, children = selectors.category_page(slug)
-    context = _listing(
+    category, ancestors, children = cached(page_key("category", slug), lambda: selectors.category_page(slug))
+    listing = Listing(
         request,
         base=selectors.products_in_category(category),
-        attributes=selectors.filter_attributes_for([*ancestors, category]),
+        attributes=lambda: selectors.filter_attributes_for([*ancestors, category]),
         sorts=["new", "price", "-price", "name"],
         default_sort="new",
     )
-    context.update(category=category, crumbs=[*ancestors, category], children=children)
-    return render(request, "catalog/category_detail.html", context)
+    return render(
+        request,
+        "catalog/category_detail.html",
+        {
+            "category": category,
+            "crumbs": [*ancestors, category],
+            "children": children,
+            "listing": listing,
+            "fragment_key": page_key("category-listing", category.pk, query_key(request)),
+        },
+    )
 
 
 @require_GET
 def search(request):
     query = clean_query(request.GET.get("q"))
-    context = _listing(
+    listing = Listing(
         request,
         base=search_products(selectors.visible_products(), query),
-        attributes=selectors.searchable_attributes(),
+        attributes=selectors.searchable_attributes,
         sorts=["relevance", "new", "price", "-price"],
         default_sort="relevance",
     )
-    context["q"] = query
-    return render(request, "catalog/search.html", context)
+    return render(
+        request,
+        "catalog/search.html",
+        {"q": query, "listing": listing, "fragment_key": page_key("search", query_key(request))},
+    )
 
 
 @require_GET
 def product_detail(request, slug):
-    product = selectors.product_page(slug)
+    product = cached(page_key("product", slug), lambda: selectors.product_page(slug))
     variants = list(product.variants.all())
     variant = pick_variant(variants, request.GET.get("sku"))
-    images = list(product.images.all())
-    if variant is not None:
-        # The chosen variant's own pictures come first.
-        images.sort(key=lambda image: image.variant_id != variant.pk)
     recent_ids = [pk for pk in viewed_product_ids(request) if pk != product.pk]
+
+    def images():
+        # The chosen variant's own pictures come first.
+        ordered = list(product.images.all())
+        if variant is not None:
+            ordered.sort(key=lambda image: image.variant_id != variant.pk)
+        return ordered
+
     response = render(
         request,
         "catalog/product_detail.html",
         {
             "product": product,
             "variant": variant,
-            "option_choices": option_choices(variants, variant) if variant else [],
-            "images": images,
-            "ancestors": selectors.category_ancestors(product.category),
-            "related": selectors.related_products(product),
-            "recently_viewed": selectors.products_by_ids_in_order(recent_ids) if recent_ids else [],
+            # Read only when the page's cached fragments are missing:
+            "option_choices": SimpleLazyObject(lambda: option_choices(variants, variant) if variant else []),
+            "images": SimpleLazyObject(images),
+            "ancestors": SimpleLazyObject(lambda: selectors.category_ancestors(product.category)),
+            "related": SimpleLazyObject(lambda: selectors.related_products(product)),
+            "recently_viewed": SimpleLazyObject(
+                lambda: selectors.products_by_ids_in_order(recent_ids) if recent_ids else []
+            ),
+            "fragment_key": page_key("product-page", product.pk, variant.pk if variant else 0),
+            "recent_key": page_key("recently-viewed", *recent_ids),
             **_provided_context(request, product, variant),
         },
     )

@@ -4,23 +4,27 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
+from catalog.cache import page_key
 from marketing import selectors as marketing_selectors
 
 
 @require_GET
 def home(request):
+    # The sections are read only when the cached fragment is missing (see catalog/cache.py).
     return render(
         request,
         "shop/home.html",
         {
-            "announcements": marketing_selectors.live_announcements(),
-            "categories": catalog_selectors.category_tree(),
-            "featured": catalog_selectors.featured_products(),
-            "new_arrivals": catalog_selectors.new_arrivals(),
+            "announcements": SimpleLazyObject(marketing_selectors.live_announcements),
+            "categories": SimpleLazyObject(catalog_selectors.category_tree),
+            "featured": SimpleLazyObject(catalog_selectors.featured_products),
+            "new_arrivals": SimpleLazyObject(catalog_selectors.new_arrivals),
+            "fragment_key": page_key("home"),
         },
     )
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from catalog.cache import bump_catalog_version
 from catalog.models import Variant
 from catalog.services import refresh_product_stock
 from stores.exceptions import NotEnoughStock, OutOfStock
@@ -159,8 +160,11 @@ def refresh_product_stock_flags(*, variant_ids: Iterable[int]) -> None:
     stock rows on every listing.
     """
     variant_ids = list(variant_ids)
-    sellable = Stock.objects.filter(variant=OuterRef("pk"), store__is_active=True, on_hand__gt=F("reserved"))
-    Variant.objects.filter(pk__in=variant_ids).update(is_in_stock=Exists(sellable))
+    sellable = Exists(Stock.objects.filter(variant=OuterRef("pk"), store__is_active=True, on_hand__gt=F("reserved")))
+    # Write only flags that flip (rare: a SKU selling out or coming back), so the
+    # storefront's page cache survives ordinary reservations.
+    if Variant.objects.filter(pk__in=variant_ids).exclude(is_in_stock=sellable).update(is_in_stock=sellable):
+        bump_catalog_version()
     product_ids = Variant.objects.filter(pk__in=variant_ids).values_list("product_id", flat=True).distinct()
     refresh_product_stock(product_ids=product_ids)
 

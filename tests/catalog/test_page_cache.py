@@ -1,0 +1,107 @@
+"""Catalogue pages are cached for everyone and dropped the moment the catalogue changes."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.services import refresh_product_summary, set_published
+from marketing.models import Announcement
+from stores.models import Stock
+from stores.services import adjust_stock, receive_stock
+from tests.factories import CategoryFactory, ProductFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.fixture
+def shelf():
+    category = CategoryFactory(slug="tea", name="茶叶")
+    product = ProductFactory(slug="longjing", name="西湖龙井", category=category, is_featured=True)
+    return category, product
+
+
+@pytest.mark.parametrize(("url", "warm_queries"), [("/", 0), ("/categories/", 0), ("/c/tea/", 0), ("/search/?q=龙井", 0), ("/p/longjing/", 1)])
+def test_a_second_visit_to_a_page_is_served_from_the_cache(client, shelf, url, warm_queries):
+    cold = queries(client, url)
+
+    assert queries(client, url) == warm_queries < cold  # the product page still reads live pick-up stock
+
+
+def test_editing_a_product_shows_at_once(client, shelf):
+    _, product = shelf
+    client.get("/p/longjing/")
+    client.get("/c/tea/")
+
+    product.name = "明前西湖龙井"
+    product.save()
+
+    assert "明前西湖龙井" in client.get("/p/longjing/").content.decode()
+    assert "明前西湖龙井" in client.get("/c/tea/").content.decode()
+
+
+def test_a_new_price_shows_at_once(client, shelf):
+    _, product = shelf
+    client.get("/c/tea/")
+
+    product.variants.update(price=Decimal("88.00"))
+    refresh_product_summary(product_ids=[product.pk])
+
+    assert "¥88.00" in client.get("/c/tea/").content.decode()
+
+
+def test_unpublishing_removes_the_product_at_once(client, shelf):
+    _, product = shelf
+    client.get("/p/longjing/")
+
+    set_published(product_ids=[product.pk], is_published=False)
+
+    assert client.get("/p/longjing/").status_code == 404
+    assert "西湖龙井" not in client.get("/").content.decode()
+
+
+def test_selling_out_shows_at_once_but_ordinary_stock_moves_keep_the_cache(client, shelf):
+    _, product = shelf
+    variant = product.variants.get()
+    stock = receive_stock(store_id=StoreFactory().pk, variant_id=variant.pk, quantity=5)
+    client.get("/p/longjing/")
+
+    adjust_stock(stock_id=stock.pk, change=-1, note="试吃")
+    assert queries(client, "/p/longjing/") == 1  # still cached: the product is still in stock
+
+    adjust_stock(stock_id=stock.pk, change=-4, note="盘点")
+    assert Stock.objects.get(pk=stock.pk).available == 0
+    assert "availability sold-out" in client.get("/p/longjing/").content.decode()
+
+
+def test_a_new_announcement_shows_on_the_home_page_at_once(client, shelf):
+    client.get("/")
+
+    Announcement.objects.create(text="会员日 全场九五折")
+
+    assert "会员日 全场九五折" in client.get("/").content.decode()
+
+
+def test_each_language_has_its_own_cached_page(client, shelf):
+    client.get("/c/tea/")
+
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/c/tea/").content.decode()
+    assert "Filter and sort" in client.get("/c/tea/").content.decode()
+
+
+def test_each_filter_combination_has_its_own_cached_listing(client, shelf):
+    category, _ = shelf
+    ProductFactory(name="便宜的茶", category=category, price=Decimal("5.00"))
+    client.get("/c/tea/")
+
+    page = client.get("/c/tea/", {"price_max": "6"}).content.decode()
+
+    assert "便宜的茶" in page and "西湖龙井" not in page
