@@ -3,6 +3,7 @@ variants (the SKU, the sellable unit), typed attributes and images."""
 
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -185,6 +186,10 @@ class Product(models.Model):
     price = models.DecimalField(_("from price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
     compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
     search_document = models.TextField(editable=False, default="")
+    # to_tsvector('english', search_document), stored so that search neither re-parses
+    # thousands of documents per query nor needs an expression index; PostgreSQL only
+    # (it stays empty on the SQLite demo, which searches by substring).
+    search_vector = SearchVectorField(null=True, editable=False)
     # Some active variant is in stock: kept in step by catalog.services from Variant.is_in_stock.
     is_in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
 
@@ -195,7 +200,10 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["category", "is_published"], name="product_category_published"),
+            # Category listings: newest first, by price, and the brand facet, each from one index.
+            models.Index(fields=["category", "-created_at", "-id"], name="product_category_newest"),
+            models.Index(fields=["category", "price", "id"], name="product_category_price"),
+            models.Index(fields=["category", "brand"], name="product_category_brand"),
             models.Index(fields=["price"], name="product_price"),
             models.Index(fields=["is_featured", "is_published"], name="product_featured"),
         ]

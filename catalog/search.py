@@ -19,7 +19,7 @@ first, and ``websearch_to_tsquery`` never raises on syntax.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -93,10 +93,9 @@ def _postgres_match(terms: list[str], every_term: Q) -> Q:
     """
     if any(not _fts_can_find(term) for term in terms):
         return every_term
-    # The vector expression must match the index in catalog/migrations/0002.
-    vector = SearchVector("search_document", config=SEARCH_CONFIG)
+    # Product.search_vector is stored and GIN-indexed (catalog/migrations/0004).
     tsquery = SearchQuery(_fts_query(terms), config=SEARCH_CONFIG, search_type="websearch")
-    matches = Q(SearchVectorExact(vector, tsquery))
+    matches = Q(search_vector=tsquery)
     if all(len(term) >= 3 for term in terms):
         matches |= every_term
     return matches

@@ -5,14 +5,15 @@ import os
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat, Substr
 
 from catalog.cache import bump_catalog_version
 from catalog.images import render_thumbnail
 from catalog.models import PATH_STEP, Category, Product, ProductImage, Variant
-from catalog.search import with_bigrams
+from catalog.search import SEARCH_CONFIG, with_bigrams
 
 
 def _path_for(category: Category) -> str:
@@ -66,6 +67,10 @@ def refresh_product_summary(*, product_ids: Iterable[int]) -> None:
     Product.objects.bulk_update(
         changed, ["price", "compare_at_price", "search_document", "is_in_stock"], batch_size=500
     )
+    if connection.vendor == "postgresql":
+        Product.objects.filter(pk__in=[p.pk for p in changed]).update(
+            search_vector=SearchVector("search_document", config=SEARCH_CONFIG)
+        )
     bump_catalog_version()
 
 
