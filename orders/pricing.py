@@ -12,23 +12,27 @@ so a receipt explains itself and a refund can be computed per line:
 The steps, in order (ARCHITECTURE.md):
 
 1. unit price of each variant                     — _unit_prices
-2. member tier discount                           — members plugs in here
+2. member tier discount                           — _tier_discount
 3. promotions (threshold, percentage, buy X get Y) — marketing plugs in here
 4. coupon                                         — marketing plugs in here
-5. shipping fee                                   — _shipping
-6. points redemption (capped)                     — members plugs in here
-7. amount due, then wallet and/or external method — _amount_due
+5. shipping fee (tier may lower the free threshold) — _shipping
+6. points redemption (capped)                     — _points
+7. amount due, then wallet and/or external method — _amount_due, _wallet
+
+The member's figures (tier, points and wallet balances, the points rate)
+come in through ``PricingContext``; the caller reads them from the members
+app, so this module stays free of queries.
 
 A step that is not built yet is a comment above, never a function that
 pretends; each later app adds its function to ``price_cart`` at its place.
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext as _
 
-from shop.money import to_money
+from shop.money import CENT, to_money
 from shop.templatetags.money import money
 
 ZERO = Decimal("0.00")
@@ -61,6 +65,18 @@ class ShippingRule:
 class PricingContext:
     is_pickup: bool = False
     shipping: ShippingRule | None = None
+    # The member's tier: a percentage off the goods, and maybe a lower free-shipping threshold.
+    tier_name: str = ""
+    tier_discount_percent: Decimal = ZERO
+    tier_free_shipping_over: Decimal | None = None
+    # Points: how many the shopper wants to use, has, and what they are worth.
+    points_requested: int = 0
+    points_available: int = 0
+    points_per_yuan: int = 100
+    points_max_share: Decimal = Decimal("0.5")
+    # Stored value: how much the shopper wants to pay from the wallet, and holds.
+    wallet_requested: Decimal = ZERO
+    wallet_available: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,13 @@ class PricedCart:
     subtotal: Decimal = ZERO
     total: Decimal = ZERO
     weight_grams: int = 0
+    points_used: int = 0
+    wallet_amount: Decimal = ZERO  # paid from stored value
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the external method (gateway, transfer, cash) must still pay."""
+        return self.total - self.wallet_amount
 
     @property
     def discount_total(self) -> Decimal:
@@ -105,12 +128,13 @@ def price_cart(items: list[PricingItem], context: PricingContext) -> PricedCart:
     """Price ``items`` in ``context``; the total never goes below zero."""
     cart = PricedCart()
     _unit_prices(cart, items)
-    # 2. member tier discount — members plugs in here.
+    _tier_discount(cart, context)
     # 3. promotions — marketing plugs in here.
     # 4. coupon — marketing plugs in here.
     _shipping(cart, context)
-    # 6. points redemption — members plugs in here.
+    _points(cart, context)
     _amount_due(cart)
+    _wallet(cart, context)
     return cart
 
 
@@ -124,6 +148,22 @@ def _unit_prices(cart: PricedCart, items: list[PricingItem]) -> None:
         cart.lines.append(PricedLine(item=item, line_total=to_money(item.unit_price * item.quantity)))
     cart.subtotal = sum((line.line_total for line in cart.lines), ZERO)
     cart.weight_grams = sum(item.weight_grams * item.quantity for item in items)
+
+
+def _tier_discount(cart: PricedCart, context: PricingContext) -> None:
+    percent = context.tier_discount_percent
+    if percent <= 0 or not cart.lines:
+        return
+    amount = to_money(cart.goods_after_discounts * percent / 100)
+    if amount > 0:
+        cart.adjustments.append(
+            Adjustment(
+                kind="tier",
+                label=_("%(tier)s member discount %(percent)s%%") % {"tier": context.tier_name, "percent": f"{percent.normalize():f}"},
+                amount=-amount,
+                reference=context.tier_name,
+            )
+        )
 
 
 def shipping_fee_for(rule: ShippingRule, weight_grams: int) -> Decimal:
@@ -141,15 +181,36 @@ def _shipping(cart: PricedCart, context: PricingContext) -> None:
     if fee <= 0:
         return
     cart.adjustments.append(Adjustment(kind="shipping", label=rule.name, amount=fee, reference=rule.code))
-    if rule.free_over is not None and cart.goods_after_discounts >= rule.free_over:
-        cart.adjustments.append(
-            Adjustment(
-                kind="shipping_discount",
-                label=_("Free shipping on orders from %(amount)s") % {"amount": money(rule.free_over)},
-                amount=-fee,
-                reference=rule.code,
-            )
+    thresholds = [t for t in (rule.free_over, context.tier_free_shipping_over) if t is not None]
+    free_over = min(thresholds) if thresholds else None
+    if free_over is not None and cart.goods_after_discounts >= free_over:
+        label = _("Free shipping on orders from %(amount)s") % {"amount": money(free_over)}
+        if free_over != rule.free_over:
+            label = _("%(tier)s members: free shipping from %(amount)s") % {
+                "tier": context.tier_name, "amount": money(free_over),
+            }
+        cart.adjustments.append(Adjustment(kind="shipping_discount", label=label, amount=-fee, reference=rule.code))
+
+
+def _points(cart: PricedCart, context: PricingContext) -> None:
+    """Points as cash: at most the share of the goods the shop allows, whole cents only."""
+    if context.points_requested <= 0 or context.points_per_yuan <= 0:
+        return
+    cap = int(cart.goods_after_discounts * context.points_max_share * context.points_per_yuan)
+    points = min(context.points_requested, context.points_available, cap)
+    # Rounded down: points never buy a fraction of a cent more than they are worth.
+    value = (Decimal(points) / context.points_per_yuan).quantize(CENT, rounding=ROUND_DOWN)
+    if points <= 0 or value <= 0:
+        return
+    cart.points_used = points
+    cart.adjustments.append(
+        Adjustment(
+            kind="points",
+            label=_("%(points)s points") % {"points": points},
+            amount=-value,
+            reference=str(points),
         )
+    )
 
 
 def _amount_due(cart: PricedCart) -> None:
@@ -159,3 +220,10 @@ def _amount_due(cart: PricedCart) -> None:
         cart.adjustments.append(Adjustment(kind="floor", label=_("Discount limited to the order value"), amount=-total))
         total = ZERO
     cart.total = to_money(total)
+
+
+def _wallet(cart: PricedCart, context: PricingContext) -> None:
+    """Pay from stored value first, up to what was asked, held and due; the rest goes external."""
+    if context.wallet_requested <= 0:
+        return
+    cart.wallet_amount = to_money(min(context.wallet_requested, context.wallet_available, cart.total))

@@ -86,3 +86,72 @@ def test_floats_are_refused():
 def test_a_zero_or_negative_quantity_is_refused():
     with pytest.raises(ValueError):
         price_cart([item("1.00", 0)], PricingContext(is_pickup=True))
+
+
+def member(**kwargs):
+    defaults = dict(shipping=EXPRESS)
+    defaults.update(kwargs)
+    return PricingContext(**defaults)
+
+
+def test_the_tier_discount_is_its_own_line_before_shipping():
+    cart = price_cart([item("100.00")], member(tier_name="金卡", tier_discount_percent=Decimal("5")))
+
+    assert [(a.kind, a.amount) for a in cart.adjustments][0] == ("tier", Decimal("-5.00"))
+    # ¥95 of goods after the discount is under the ¥99 threshold: shipping is paid.
+    assert cart.total == Decimal("103.00")
+
+
+def test_a_tier_can_lower_the_free_shipping_threshold():
+    cart = price_cart([item("60.00")], member(tier_name="银卡", tier_free_shipping_over=Decimal("59.00")))
+
+    assert cart.shipping_fee == Decimal("0.00")
+    assert "银卡" in cart.adjustments[-1].label
+
+
+def test_points_pay_at_most_the_allowed_share_of_the_goods():
+    cart = price_cart(
+        [item("33.33")],
+        member(points_requested=100_000, points_available=100_000, points_per_yuan=100, points_max_share=Decimal("0.5")),
+    )
+
+    points = next(a for a in cart.adjustments if a.kind == "points")
+    assert cart.points_used == 1666 and points.amount == Decimal("-16.66")
+    assert cart.total == Decimal("33.33") - Decimal("16.66") + Decimal("8.00")
+
+
+def test_points_never_exceed_the_balance():
+    cart = price_cart([item("100.00")], member(points_requested=5000, points_available=250))
+
+    assert cart.points_used == 250 and cart.total == Decimal("100.00") - Decimal("2.50")
+
+
+def test_the_wallet_pays_first_and_the_rest_is_due_elsewhere():
+    cart = price_cart([item("33.33", 3)], member(wallet_requested=Decimal("60.00"), wallet_available=Decimal("100.00")))
+
+    assert cart.total == Decimal("99.99")
+    assert (cart.wallet_amount, cart.amount_due) == (Decimal("60.00"), Decimal("39.99"))
+
+
+def test_the_wallet_never_pays_more_than_is_due_or_held():
+    small = price_cart([item("0.01")], member(wallet_requested=Decimal("500"), wallet_available=Decimal("500")))
+    poor = price_cart([item("50.00")], member(wallet_requested=Decimal("500"), wallet_available=Decimal("12.34")))
+
+    assert (small.wallet_amount, small.amount_due) == (Decimal("8.01"), Decimal("0.00"))
+    assert (poor.wallet_amount, poor.amount_due) == (Decimal("12.34"), Decimal("45.66"))
+
+
+def test_tier_shipping_points_and_wallet_together_stay_exact():
+    cart = price_cart(
+        [item("33.33", 2, grams=600)],
+        member(
+            tier_name="金卡", tier_discount_percent=Decimal("10"),
+            points_requested=1000, points_available=1000,
+            wallet_requested=Decimal("20.00"), wallet_available=Decimal("20.00"),
+        ),
+    )
+
+    # 66.66 − 6.67 tier + 10.00 shipping (1.2 kg) − 10.00 points = 59.99, of which 20.00 from the wallet
+    assert [a.amount for a in cart.adjustments] == [Decimal("-6.67"), Decimal("10.00"), Decimal("-10.00")]
+    assert cart.total == Decimal("59.99")
+    assert cart.amount_due == Decimal("39.99")
