@@ -250,6 +250,32 @@ BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "联家优选商贸有�
 # Serves /bench/trivial/, the yardstick page of `make bench`.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
+# --- Members: points, tiers, referrals, privacy ------------------------------
+from decimal import Decimal  # noqa: E402  (kept inside this block)
+
+from celery.schedules import crontab  # noqa: E402
+
+# Points earned per yuan spent, before the tier's multiplier.
+MEMBERS_POINTS_EARN_PER_YUAN = 1
+# Points worth one yuan at checkout (100 = one point per fen).
+MEMBERS_POINTS_PER_YUAN_REDEEM = env_int("MEMBERS_POINTS_PER_YUAN_REDEEM", 100, minimum=1)
+# At most this share of the goods may be paid with points.
+MEMBERS_POINTS_MAX_SHARE = Decimal("0.5")
+# Earned points expire this many days after the order earned them.
+MEMBERS_POINTS_VALID_DAYS = 365
+# A member keeps a tier at least this many days before the nightly review may lower it.
+MEMBERS_TIER_GRACE_DAYS = env_int("MEMBERS_TIER_GRACE_DAYS", 30)
+# Points for both the inviter and the invitee on the invitee's first order.
+MEMBERS_REFERRAL_POINTS = env_int("MEMBERS_REFERRAL_POINTS", 500)
+# Dotted paths of functions (user -> dict) whose results join a member's data export.
+MEMBERS_EXPORT_PROVIDERS: list[str] = []
+# Dotted paths of functions (user -> None) run when a member is anonymised.
+MEMBERS_ERASURE_HOOKS: list[str] = []
+CELERY_BEAT_SCHEDULE["members-expire-points"] = {
+    "task": "members.tasks.expire_points_task", "schedule": crontab(hour=3, minute=30),
+}
+# --- end Members -------------------------------------------------------------
+
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
