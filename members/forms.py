@@ -1,9 +1,125 @@
-from django import forms
+import re
 
-from members.models import Address
+from allauth.account.fields import EmailField
+from allauth.account.forms import LoginForm, RequestLoginCodeForm, SignupForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Address, MemberProfile
+
+# A mainland mobile number: 11 digits starting 13–19, optionally after +86, 86 or 0086.
+CHINA_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
+# Spaces, dashes, dots and brackets people type or paste between the digits.
+PHONE_SEPARATORS = re.compile(r"[\s\-.()\u3000]")
+
+
+def normalise_mobile(value: str) -> str | None:
+    """The number as 11 digits (how it is stored and looked up), or None if it is not a mainland mobile."""
+    digits = PHONE_SEPARATORS.sub("", value or "")
+    digits = digits.translate(str.maketrans("０１２３４５６７８９＋", "0123456789+"))  # full-width input
+    match = CHINA_MOBILE.match(digits)
+    return match.group(1) if match else None
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"  # the phone keypad on a phone
+
+
+class PhoneNumberField(forms.CharField):
+    """A mainland Chinese mobile number, cleaned to its 11 digits."""
+
+    default_error_messages = {"invalid": _("Enter an 11-digit mainland mobile number, such as 138 0013 8000.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            TelInput(attrs={"autocomplete": "tel", "placeholder": "138 0013 8000"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        number = normalise_mobile(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class EmailLoginForm(LoginForm):
+    """allauth's log-in form, still asking for an email and password: phone shoppers have no password
+    and log in with a texted code instead (PhoneLoginCodeForm)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = EmailField()
+
+
+class EmailSignupForm(SignupForm):
+    """Sign-up by email and password, exactly as before phone sign-up existed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("phone", None)
+        self._has_phone_field = False
+
+
+class PhoneSignupForm(SignupForm):
+    """Sign-up with a mobile number alone: allauth texts a code, the code proves the number."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("email", "email2", "password1", "password2"):
+            self.fields.pop(name, None)
+        self.fields["phone"].required = True
+        self.fields["phone"].label = _("Mobile number")
+
+
+class PhoneLoginCodeForm(RequestLoginCodeForm):
+    """Ask for a log-in code by text message only; email shoppers keep their password log-in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("email", None)
+        self._has_email = False
+        self.fields["phone"].required = True
 
 
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = ["recipient", "phone", "province", "city", "district", "detail", "is_default"]
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = MemberProfile
+        fields = ["birthday", "gender"]
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class MarketingConsentForm(forms.Form):
+    consent = forms.BooleanField(
+        label=_("Send me offers, coupons and member-day news by text message and email"), required=False
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(label=_("I understand that this cannot be undone"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
+        return password

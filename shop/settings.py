@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -148,6 +149,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
+    "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},
 }
 # Checkout must not hang when Redis is down: give up queuing quickly; the outbox
 # keeps the message and the periodic flush sends it later.
@@ -168,12 +170,36 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SITE_ID = 1
 LOGIN_REDIRECT_URL = "/"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Email and password as before; "phone" adds log-in by a code sent to a mobile number
+# (see the phone block below). "phone" stays optional in the sign-up fields so email
+# shoppers are never asked for one; members.forms shows each way its own fields.
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "shop.accounts.user_display"
 ACCOUNT_LOGOUT_ON_GET = False
+
+# --- Phone log-in and SMS ----------------------------------------------------
+# Shoppers may sign up and log in with a Chinese mobile number and a one-time code
+# instead of an email and password. allauth runs the flows; members.adapter stores
+# the number on MemberProfile.phone only once a code has proved it (an unproved number
+# waits in the session), and sends texts through SMS_BACKEND.
+ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "members.forms.EmailLoginForm",
+    "signup": "members.forms.EmailSignupForm",
+    "request_login_code": "members.forms.PhoneLoginCodeForm",
+}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Six digits, as every Chinese shopper expects in a text message.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# "members.sms.ConsoleBackend" prints texts (development); tests use "members.sms.LocmemBackend";
+# production points this at a gateway class with the same send(phone, text) method.
+SMS_BACKEND = env_str("SMS_BACKEND", "members.sms.ConsoleBackend")
+# --- end of phone log-in and SMS ---------------------------------------------
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -268,9 +294,9 @@ MEMBERS_TIER_GRACE_DAYS = env_int("MEMBERS_TIER_GRACE_DAYS", 30)
 # Points for both the inviter and the invitee on the invitee's first order.
 MEMBERS_REFERRAL_POINTS = env_int("MEMBERS_REFERRAL_POINTS", 500)
 # Dotted paths of functions (user -> dict) whose results join a member's data export.
-MEMBERS_EXPORT_PROVIDERS: list[str] = []
+MEMBERS_EXPORT_PROVIDERS: list[str] = ["orders.services.membership.export_orders_for_member"]
 # Dotted paths of functions (user -> None) run when a member is anonymised.
-MEMBERS_ERASURE_HOOKS: list[str] = []
+MEMBERS_ERASURE_HOOKS: list[str] = ["orders.services.membership.anonymise_orders_for_member"]
 CELERY_BEAT_SCHEDULE["members-expire-points"] = {
     "task": "members.tasks.expire_points_task", "schedule": crontab(hour=3, minute=30),
 }
