@@ -5,6 +5,16 @@ from members import views
 app_name = "members"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("points/", views.points, name="points"),
+    path("wallet/", views.wallet, name="wallet"),
+    path("invite/", views.invite, name="invite"),
+    path("invite/<str:code>/", views.invite_landing, name="invite-landing"),
+    path("profile/", views.profile, name="profile"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/consent/", views.marketing_consent, name="marketing-consent"),
+    path("privacy/export/", views.export_data, name="export-data"),
+    path("privacy/delete/", views.delete_account, name="delete-account"),
+    path("signup/phone/", views.phone_signup, name="phone-signup"),
     path("addresses/", views.address_list, name="address-list"),
     path("addresses/new/", views.address_edit, name="address-add"),
     path("addresses/<int:pk>/", views.address_edit, name="address-edit"),

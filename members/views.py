@@ -1,19 +1,175 @@
-"""The member centre's pages (for now: overview and the address book)."""
+"""The member centre (/account/): overview, points and wallet ledgers, invites, profile,
+privacy, the address book; plus the public invite link and phone sign-up.
 
+Every page works on request.user's own member profile only, so there is no id in
+a URL that could name someone else's data (addresses are looked up by owner too).
+"""
+
+import json
+import logging
+import re
+
+from allauth.account.views import SignupView
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from members.forms import AddressForm
+from members.exceptions import MemberError
+from members.forms import AddressForm, DeleteAccountForm, MarketingConsentForm, PhoneSignupForm, ProfileForm
 from members.models import Address
-from members.services import delete_address, save_address
+from members.selectors import member_for, points_history, wallet_history
+from members.services import (
+    anonymise_member,
+    attach_referrer,
+    delete_address,
+    ensure_member,
+    export_member_data,
+    request_deletion,
+    save_address,
+    set_marketing_consent,
+)
+
+logger = logging.getLogger(__name__)
+
+LEDGER_PAGE_SIZE = 20
+REFERRAL_SESSION_KEY = "members_referral_code"
+# Invite codes are short upper-case letters and digits; anything else is not stored.
+REFERRAL_CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{4,12}$")
 
 
 @login_required
 def overview(request):
-    return render(request, "members/overview.html", {"address_count": request.user.addresses.count()})
+    member = member_for(request.user)
+    return render(request, "members/overview.html", {
+        "member": member,
+        "address_count": request.user.addresses.count(),
+    })
+
+
+@login_required
+def points(request):
+    member = member_for(request.user)
+    page = Paginator(points_history(member), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/points.html", {"member": member, "page": page})
+
+
+@login_required
+def wallet(request):
+    member = member_for(request.user)
+    page = Paginator(wallet_history(member), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/wallet.html", {"member": member, "page": page})
+
+
+@login_required
+def invite(request):
+    member = member_for(request.user)
+    link = request.build_absolute_uri(reverse("members:invite-landing", args=[member.referral_code]))
+    return render(request, "members/invite.html", {
+        "member": member,
+        "invite_link": link,
+        "friends_joined": request.user.referrals.count(),
+        "rewards": member.referral_rewards_given.select_related("invitee")[:50],
+    })
+
+
+def invite_landing(request, code):
+    """A friend's invite link: remember the code for the sign-up that follows."""
+    if REFERRAL_CODE_SHAPE.match(code):
+        request.session[REFERRAL_SESSION_KEY] = code.upper()
+    if request.user.is_authenticated:
+        messages.info(request, _("Invite links are for new members; you already have an account."))
+        return redirect("members:overview")
+    return redirect("account_signup")
+
+
+def attach_referrer_on_sign_up(sender, request, user, **kwargs):
+    """allauth's user_signed_up: every new account gets its member profile, and the invite code
+    remembered from an invite link names who invited them. A refused code is dropped quietly:
+    the new member has nothing to fix."""
+    ensure_member(user=user)
+    session = getattr(request, "session", None)
+    code = session.pop(REFERRAL_SESSION_KEY, "") if session is not None else ""
+    if not code:
+        return
+    try:
+        attached = attach_referrer(user=user, code=code)
+    except MemberError as err:
+        logger.info("invite code refused at sign-up: %s", err.message)
+        return
+    if not attached:
+        logger.info("invite code refused at sign-up")
+
+
+@login_required
+def profile(request):
+    member = member_for(request.user)
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        member = form.save(commit=False)
+        member.save(update_fields=["birthday", "gender"])
+        messages.success(request, _("Profile saved."))
+        return redirect("members:profile")
+    return render(request, "members/profile.html", {"member": member, "form": form})
+
+
+@login_required
+def privacy(request):
+    member = member_for(request.user)
+    return render(request, "members/privacy.html", {
+        "member": member,
+        "consent_form": MarketingConsentForm(initial={"consent": member.marketing_consent}),
+    })
+
+
+@login_required
+@require_POST
+def marketing_consent(request):
+    form = MarketingConsentForm(request.POST)
+    if form.is_valid():
+        consent = form.cleaned_data["consent"]
+        set_marketing_consent(user=request.user, consent=consent)
+        if consent:
+            messages.success(request, _("Thank you: we will send you offers and member news."))
+        else:
+            messages.success(request, _("Done: we will not send you marketing messages."))
+    return redirect("members:privacy")
+
+
+@login_required
+@require_POST
+@never_cache
+def export_data(request):
+    data = export_member_data(user=request.user)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@never_cache
+def delete_account(request):
+    has_password = request.user.has_usable_password()
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and has_password and form.is_valid():
+        user = request.user
+        request_deletion(user=user)
+        anonymise_member(user=user)
+        logout(request)
+        messages.success(request, _("Your account has been deleted and your personal data erased."))
+        return redirect("home")
+    return render(request, "members/delete_account.html", {
+        "form": form, "has_password": has_password, "member": member_for(request.user),
+    })
 
 
 @login_required
@@ -39,3 +195,16 @@ def address_delete(request, pk):
     delete_address(address=get_object_or_404(Address, pk=pk, user=request.user))
     messages.success(request, _("Address deleted."))
     return redirect("members:address-list")
+
+
+class PhoneSignupView(SignupView):
+    """allauth's sign-up with a mobile number instead of email and password; allauth then texts
+    a code and logs the shopper in once it is typed (members.adapter stores the number)."""
+
+    template_name = "account/signup_by_phone.html"
+
+    def get_form_class(self):
+        return PhoneSignupForm
+
+
+phone_signup = PhoneSignupView.as_view()
