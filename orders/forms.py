@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +56,11 @@ class CheckoutForm(forms.Form):
         initial=Order.PaymentMethod.ONLINE,
     )
     note = forms.CharField(label=_("Note for us"), max_length=200, required=False)
+    points_to_use = forms.IntegerField(
+        label=_("Points to use"), min_value=0, max_value=10**9, required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    use_wallet = forms.BooleanField(label=_("Pay from my stored value first"), required=False)
     token = forms.UUIDField(widget=forms.HiddenInput)
     expected_total = forms.DecimalField(max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput)
 
@@ -85,4 +92,11 @@ class CheckoutForm(forms.Form):
 class ReturnRequestForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you want to return it?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TopUpForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to top up (¥)"), min_value=Decimal("1.00"), max_value=Decimal("50000.00"),
+        max_digits=8, decimal_places=2, widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )

@@ -20,6 +20,8 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -29,10 +31,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from members.models import WalletTopUp
 from orders.exceptions import PaymentError
 from orders.models import Order
 from orders.payments import SIGNATURE_HEADER, GatewaySimulator, sign
-from orders.services import record_payment
+from orders.services.payments import TOP_UP_PREFIX, record_online_payment
 from shop.money import to_money
 
 logger = logging.getLogger(__name__)
@@ -47,17 +50,45 @@ DELIVERY_BACKOFF = (0.5, 1.5)  # seconds before the second and third attempts
 # --- The gateway's side ------------------------------------------------------
 
 
-def _order_for_gateway(number: str) -> Order:
-    """The online-payment order the shop asked us to collect for; 404 for anything else."""
+@dataclass(frozen=True)
+class Payable:
+    """A trade the shop opened with the gateway: an order, or a wallet top-up."""
+
+    number: str
+    total: Decimal  # what the gateway collects (an order's total less any wallet part)
+    currency: str
+    return_url: str
+    is_open: bool
+
+    def get_absolute_url(self) -> str:
+        return self.return_url
+
+
+def _payable(number: str) -> Payable:
+    """What the shop asked us to collect under this number; 404 for anything else."""
+    if number.startswith(TOP_UP_PREFIX):
+        top_up = WalletTopUp.objects.filter(number=number).first()
+        if top_up is None:
+            raise Http404
+        return Payable(
+            number=top_up.number,
+            total=top_up.amount,
+            currency=settings.SHOP_CURRENCY,
+            return_url=reverse("orders:wallet-top-up-status", kwargs={"number": top_up.number}),
+            is_open=top_up.status == WalletTopUp.Status.PENDING,
+        )
     order = Order.objects.filter(number=number, payment_method=Order.PaymentMethod.ONLINE).first()
     if order is None:
         raise Http404
-    return order
-
-
-def _is_payable(order: Order) -> bool:
     # The shop told the gateway when the trade closes (the pay-by time), as real gateways are told.
-    return order.needs_payment and (order.expires_at is None or order.expires_at > timezone.now())
+    is_open = order.needs_payment and (order.expires_at is None or order.expires_at > timezone.now())
+    return Payable(
+        number=order.number,
+        total=order.amount_due,
+        currency=order.currency,
+        return_url=order.get_absolute_url(),
+        is_open=is_open,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,8 +98,8 @@ def hosted_page(request, number):
     Needs no login (the gateway is a third party) and shows only the order
     number and the amount, read from the database, never from the request.
     """
-    order = _order_for_gateway(number)
-    if not _is_payable(order):
+    order = _payable(number)
+    if not order.is_open:
         return render(
             request,
             "orders/gateway/closed.html",
@@ -86,11 +117,11 @@ def hosted_page(request, number):
     return redirect(order.get_absolute_url())
 
 
-def callback_body(*, order: Order, transaction_id: str) -> bytes:
-    """The notification for a payment of the whole order, as the exact bytes that get signed."""
+def callback_body(*, order: Payable | Order, transaction_id: str) -> bytes:
+    """The notification for a payment of the whole amount due, as the exact bytes that get signed."""
     data = {
         "order_number": order.number,
-        "amount": f"{to_money(order.total):.2f}",
+        "amount": f"{to_money(order.total if isinstance(order, Payable) else order.amount_due):.2f}",
         "currency": order.currency,
         "transaction_id": transaction_id,
         "timestamp": int(time.time()),
@@ -162,8 +193,8 @@ def callback(request):
         logger.warning("gateway callback refused: %s", err.message)
         return _bad_request(err.message)
     try:
-        record_payment(
-            order_number=notice.order_number,
+        record_online_payment(
+            number=notice.order_number,
             provider=PROVIDER,
             amount=notice.amount,
             currency=notice.currency,

@@ -153,7 +153,10 @@ class Order(models.Model):
     discount_total = money_field(_("discounts"), default=Decimal("0.00"))
     shipping_fee = money_field(_("shipping"), default=Decimal("0.00"))
     total = money_field(_("total"))
-    refunded_total = money_field(_("refunded"), default=Decimal("0.00"))
+    refunded_total = money_field(_("refunded amount"), default=Decimal("0.00"))
+    points_used = models.PositiveIntegerField(_("points used"), default=0)
+    wallet_amount = money_field(_("paid from wallet"), default=Decimal("0.00"))
+    wallet_refunded = money_field(_("refunded to wallet"), default=Decimal("0.00"))
 
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=50, blank=True)
@@ -175,6 +178,13 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
             models.CheckConstraint(
                 condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")), name="order_refund_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(wallet_amount__gte=0, wallet_amount__lte=F("total")), name="order_wallet_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(wallet_refunded__gte=0, wallet_refunded__lte=F("wallet_amount")),
+                name="order_wallet_refund_within_wallet_paid",
             ),
         ]
 
@@ -199,6 +209,11 @@ class Order(models.Model):
     @property
     def needs_payment(self) -> bool:
         return self.status == self.Status.PENDING_PAYMENT
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the external method pays: the total less what the wallet paid."""
+        return self.total - self.wallet_amount
 
     @property
     def refundable_amount(self) -> Decimal:

@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/received/", views.order_confirm_receipt, name="order-confirm-receipt"),
     path("orders/<str:number>/return/", views.order_return, name="order-return"),
+    path("wallet/top-up/", views.wallet_top_up, name="wallet-top-up"),
+    path("wallet/top-up/<str:number>/", views.wallet_top_up_status, name="wallet-top-up-status"),
     # The online payment gateway simulator: its hosted page, and the callback it posts to us.
     path("gateway/pay/<str:number>/", gateway.hosted_page, name="gateway-pay"),
     path("payments/gateway/callback/", gateway.callback, name="gateway-callback"),

@@ -10,9 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from members import services as member_services
+from members.exceptions import MemberError
+from members.models import TopUpBonusRule, WalletTopUp
 from orders import selectors
 from orders.exceptions import OrderError
-from orders.forms import AddToCartForm, CheckoutForm, ReturnRequestForm, UpdateCartForm
+from orders.forms import AddToCartForm, CheckoutForm, ReturnRequestForm, TopUpForm, UpdateCartForm
 from orders.models import Order
 from orders.payments import provider_for
 from orders.services import (
@@ -26,7 +29,13 @@ from orders.services import (
     request_return,
 )
 from orders.services.cart import cart_items
-from orders.services.checkout import member_cart_lines, pickup_stores_for, price_lines, shipping_methods_for
+from orders.services.checkout import (
+    member_cart_lines,
+    member_for_checkout,
+    pickup_stores_for,
+    price_lines,
+    shipping_methods_for,
+)
 from stores.exceptions import StockError
 
 
@@ -105,6 +114,7 @@ def checkout(request):
             "pickup_store": pickup_stores[0] if pickup_stores else None,
         },
     )
+    member = member_for_checkout(request.user.pk)
     choice = CheckoutChoice(
         fulfilment=Order.Fulfilment.DELIVERY,
         payment_method=Order.PaymentMethod.ONLINE,
@@ -122,6 +132,8 @@ def checkout(request):
             contact_name=cleaned["contact_name"],
             contact_phone=cleaned["contact_phone"],
             note=cleaned["note"],
+            points_to_use=cleaned["points_to_use"] or 0,
+            use_wallet=cleaned["use_wallet"],
         )
         if "place" in request.POST:
             try:
@@ -131,11 +143,11 @@ def checkout(request):
                     choice=choice,
                     expected_total=cleaned["expected_total"],
                 )
-            except (OrderError, StockError) as err:
+            except (OrderError, StockError, MemberError) as err:
                 messages.error(request, err.message)
             else:
                 return redirect("orders:order-pay", number=order.number)
-    priced = price_lines(lines, choice)
+    priced = price_lines(lines, choice, member)
     # The page carries the total it showed; placing the order compares against it,
     # so a price that changed in between is shown to the shopper before they pay.
     if data is None:
@@ -152,6 +164,8 @@ def checkout(request):
             "addresses": addresses,
             "pickup_stores": pickup_stores,
             "expected_total": priced.total,
+            "member": member,
+            "max_points": member_services.max_points_for(priced.goods_after_discounts, member.points_balance),
         },
     )
 
@@ -227,3 +241,29 @@ def order_return(request, number):
     else:
         messages.success(request, _("We received your return request and will reply soon."))
     return redirect(order.get_absolute_url())
+
+
+@login_required
+def wallet_top_up(request):
+    """Top up stored value online: choose an amount, pay on the gateway, come back credited."""
+    member = member_services.ensure_member(user=request.user)
+    form = TopUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            top_up = member_services.start_top_up(user_id=request.user.pk, amount=form.cleaned_data["amount"])
+        except MemberError as err:
+            form.add_error("amount", err.message)
+        else:
+            return redirect("orders:gateway-pay", number=top_up.number)
+    return render(
+        request,
+        "orders/wallet_top_up.html",
+        {"form": form, "member": member, "rules": TopUpBonusRule.objects.filter(is_active=True).order_by("pay_at_least")},
+    )
+
+
+@login_required
+@require_GET
+def wallet_top_up_status(request, number):
+    top_up = get_object_or_404(WalletTopUp, number=number, member__user=request.user)
+    return render(request, "orders/wallet_top_up_status.html", {"top_up": top_up})

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members import services as member_services
 from orders.exceptions import OrderError, RefundError
 from orders.models import Order, OrderEvent, OrderLine, Payment, Refund, RefundLine, ReturnRequest
 from orders.payments import provider_for
@@ -72,11 +73,16 @@ def refund_order(
     paid or more units than were bought. Raises RefundError.
     """
     order = lock_order(order_id)
-    paid = order.payments.filter(status=Payment.Status.SUCCEEDED, needs_refund=False).order_by("created_at").first()
+    paid = (
+        order.payments.filter(status=Payment.Status.SUCCEEDED, needs_refund=False)
+        .exclude(provider="wallet")
+        .order_by("created_at")
+        .first()
+    )
     cash_collected = (
         order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY and order.status == Order.Status.COMPLETED
     )
-    if paid is None and not cash_collected:
+    if paid is None and not cash_collected and order.wallet_amount == 0:
         raise RefundError(_("Order %(number)s has no payment to refund.") % {"number": order.number})
     if not reason.strip():
         raise RefundError(_("Give a reason for the refund."))
@@ -107,7 +113,17 @@ def refund_order(
         raise RefundError(_("Nothing is left to refund on this order."))
 
     reference = f"{order.number}-R{order.refunds.count() + 1}"
-    provider_reference = provider_for(order).refund(payment=paid, amount=amount, reference=reference)
+    # Stored value goes back to the wallet first; the rest the way it was paid.
+    to_wallet = min(amount, order.wallet_amount - order.wallet_refunded)
+    external = amount - to_wallet
+    provider_reference = ""
+    if external > 0:
+        provider_reference = provider_for(order).refund(payment=paid, amount=external, reference=reference)
+    if to_wallet > 0:
+        member_services.refund_to_wallet(user_id=order.user_id, amount=to_wallet, reference=reference)
+        order.wallet_refunded += to_wallet
+        provider_reference = " + ".join(p for p in [provider_reference, f"wallet {to_wallet}"] if p)
+    was_counted = order.status in (Order.Status.COMPLETED,)
     refund = Refund.objects.create(
         order=order, amount=amount, reason=reason.strip()[:200], restock=restock,
         provider_reference=provider_reference, created_by=by,
@@ -122,15 +138,24 @@ def refund_order(
     goods_left = order.status in GOODS_LEFT
     fully = order.refunded_total == order.total
     note = _("Refunded %(amount)s: %(reason)s") % {"amount": amount, "reason": reason.strip()[:150]}
+    money_fields = ["refunded_total", "wallet_refunded"]
     if fully and not goods_left:
-        move_order(order=order, to=Order.Status.CANCELLED, by=by, note=note, update_fields=["refunded_total"])
+        move_order(order=order, to=Order.Status.CANCELLED, by=by, note=note, update_fields=money_fields)
         release_stock(store_id=order.store_id, lines=[(l.variant_id, l.quantity) for l in lines.values()],
                       reference=order.number, by=by)
+        if order.points_used:
+            member_services.restore_points(user_id=order.user_id, reference=order.number)
     elif fully:
-        move_order(order=order, to=Order.Status.REFUNDED, by=by, note=note, update_fields=["refunded_total"])
+        move_order(order=order, to=Order.Status.REFUNDED, by=by, note=note, update_fields=money_fields)
     else:
-        order.save(update_fields=["refunded_total"])
+        order.save(update_fields=money_fields)
         OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=by, note=note)
+    # Points earned on the money given back are taken back, in the same share.
+    member_services.reverse_points_for_refund(
+        user_id=order.user_id, order_number=order.number, refund_reference=reference, share=amount / order.total
+    )
+    if was_counted:
+        member_services.record_order_activity(user_id=order.user_id, spend_delta=-amount, at=timezone.now())
     queue_email(kind="order_refunded", order=order)
     if restock and goods_left:
         return_to_stock(store_id=order.store_id, lines=[(l.variant_id, q) for l, q in chosen.items()],

@@ -7,16 +7,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, Variant
-from members.models import Address
+from members import services as member_services
+from members.models import Address, MemberProfile
 from orders.exceptions import CheckoutError, PricesChanged
-from orders.models import Cart, CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, ShippingMethod
+from orders.models import Cart, CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, Payment, ShippingMethod
 from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
 from orders.services.notifications import queue_email
+from orders.services.transitions import move_order
 from stores.exceptions import OutOfStock
 from stores.models import Store
 from stores.services import choose_delivery_store, delivery_shortages, pickup_stores_with, reserve_stock
@@ -34,6 +37,8 @@ class CheckoutChoice:
     contact_name: str = ""
     contact_phone: str = ""
     note: str = ""
+    points_to_use: int = 0
+    use_wallet: bool = False
 
 
 def shipping_rule(method: ShippingMethod | None) -> ShippingRule | None:
@@ -69,12 +74,28 @@ def pricing_items(lines: list[tuple[Variant, int]]) -> list[PricingItem]:
     ]
 
 
-def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice) -> PricedCart:
+def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice, member: MemberProfile | None = None) -> PricedCart:
+    """Price the lines for this choice; the member's tier, points and wallet come from ``member``."""
+    tier = member.tier if member else None
     context = PricingContext(
         is_pickup=choice.fulfilment == Order.Fulfilment.PICKUP,
         shipping=shipping_rule(choice.shipping_method),
+        tier_name=tier.name if tier else "",
+        tier_discount_percent=tier.discount_percent if tier else Decimal("0"),
+        tier_free_shipping_over=tier.free_shipping_over if tier else None,
+        points_requested=choice.points_to_use,
+        points_available=member.points_balance if member else 0,
+        points_per_yuan=settings.MEMBERS_POINTS_PER_YUAN_REDEEM,
+        points_max_share=settings.MEMBERS_POINTS_MAX_SHARE,
+        wallet_requested=member.wallet_balance if member and choice.use_wallet else Decimal("0"),
+        wallet_available=member.wallet_balance if member else Decimal("0"),
     )
     return price_cart(pricing_items(lines), context)
+
+
+def member_for_checkout(user_id: int) -> MemberProfile:
+    user = get_user_model().objects.get(pk=user_id)
+    return member_services.ensure_member(user=user)
 
 
 def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
@@ -177,7 +198,10 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     lines = member_cart_lines(user_id)
     _check_lines(lines)
     _check_choice(choice, user_id)
-    priced = price_lines(lines, choice)
+    member = member_for_checkout(user_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        # Labels are stored with the order in the shop's language, for staff and receipts.
+        priced = price_lines(lines, choice, member)
     if expected_total is not None and priced.total != expected_total:
         raise PricesChanged(expected=expected_total, actual=priced.total)
 
@@ -197,13 +221,28 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     order = _create_order(user_id, token, choice, priced, store)
     # Locks the stock rows in pk order and re-checks availability inside the lock.
     reserve_stock(store_id=store.pk, lines=wanted, reference=order.number)
+    # Then the member's account (one row lock): points and stored value, never below zero.
+    if priced.points_used:
+        member_services.spend_points(user_id=user_id, points=priced.points_used, reference=order.number)
+    if priced.wallet_amount:
+        member_services.pay_from_wallet(user_id=user_id, amount=priced.wallet_amount, reference=order.number)
+        Payment.objects.create(
+            order=order,
+            provider="wallet",
+            amount=priced.wallet_amount,
+            currency=order.currency,
+            status=Payment.Status.SUCCEEDED,
+            transaction_id=f"wallet-{order.number}",
+        )
     CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
+    if priced.amount_due == 0:
+        move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full with points and stored value"))
     return order
 
 
 def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, store: Store) -> Order:
-    is_cod = choice.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
+    is_cod = choice.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY and priced.amount_due > 0
     status = Order.Status.PLACED if is_cod else Order.Status.PENDING_PAYMENT
     address = choice.address
     fields = dict(
@@ -227,6 +266,8 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
         discount_total=priced.discount_total,
         shipping_fee=priced.shipping_fee,
         total=priced.total,
+        points_used=priced.points_used,
+        wallet_amount=priced.wallet_amount,
         expires_at=None if is_cod else timezone.now() + _time_to_pay(choice.payment_method),
     )
     for _attempt in range(5):

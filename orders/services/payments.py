@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members import services as member_services
+from members.exceptions import MemberError
 from orders.exceptions import PaymentError
 from orders.models import Order, OrderEvent, Payment
 from orders.services.transitions import cancel_order, lock_order, move_order
@@ -31,7 +34,7 @@ def record_payment(
         existing = Payment.objects.filter(provider=provider, transaction_id=transaction_id).first()
         if existing is not None:
             return _same_order(existing, order)
-    if currency != order.currency or amount != order.total:
+    if currency != order.currency or amount != order.amount_due:
         raise PaymentError(
             _("The payment of %(amount)s %(currency)s does not match the order total.")
             % {"amount": amount, "currency": currency}
@@ -81,6 +84,23 @@ def _same_order(payment: Payment, order: Order) -> Payment:
     return payment
 
 
+TOP_UP_PREFIX = "TU"
+
+
+def record_online_payment(*, number: str, provider: str, amount: Decimal, currency: str, transaction_id: str):
+    """Apply a gateway notification to what it paid for: a wallet top-up or an order."""
+    if number.startswith(TOP_UP_PREFIX):
+        if currency != settings.SHOP_CURRENCY:
+            raise PaymentError(_("The payment currency does not match."))
+        try:
+            return member_services.complete_top_up(number=number, amount=amount, transaction_id=transaction_id)
+        except MemberError as err:
+            raise PaymentError(err.message) from None
+    return record_payment(
+        order_number=number, provider=provider, amount=amount, currency=currency, transaction_id=transaction_id
+    )
+
+
 def confirm_bank_transfer(*, order_id: int, reference: str, by) -> Payment:
     """Staff saw the transfer on the bank statement: pay the order with it."""
     order = Order.objects.get(pk=order_id)
@@ -89,7 +109,7 @@ def confirm_bank_transfer(*, order_id: int, reference: str, by) -> Payment:
     return record_payment(
         order_number=order.number,
         provider="bank_transfer",
-        amount=order.total,
+        amount=order.amount_due,
         currency=order.currency,
         transaction_id=reference.strip() or f"manual-{order.number}",
         by=by,

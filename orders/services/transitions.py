@@ -5,14 +5,20 @@ Every move locks the order row, checks ``Order.NEXT``, writes an
 same transaction, so a move happens once and completely or not at all.
 """
 
+import logging
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.exceptions import IllegalTransition, OrderError
 from orders.models import Order, OrderEvent
+from orders.services.membership import give_back_unpaid
 from orders.services.notifications import queue_email
 from stores.services import deduct_stock, release_stock
+
+logger = logging.getLogger(__name__)
 
 TIMESTAMPS = {
     Order.Status.PAID: "paid_at",
@@ -51,7 +57,19 @@ def move_order(*, order: Order, to: str, by=None, note: str = "", update_fields=
     OrderEvent.objects.create(order=order, from_status=from_status, to_status=to, actor=by, note=note)
     if to in EMAILS:
         queue_email(kind=EMAILS[to], order=order)
+    if to == Order.Status.COMPLETED:
+        # Points, spend, tier and referral follow after commit; the task is safe to run twice.
+        transaction.on_commit(partial(_queue_completed, order.pk))
     return order
+
+
+def _queue_completed(order_id: int) -> None:
+    from orders.tasks import order_completed_task
+
+    try:
+        order_completed_task.delay(order_id)
+    except Exception:  # the broker is down: the nightly catch-up credits it
+        logger.warning("could not queue the completion of order %s; the nightly catch-up will", order_id, exc_info=True)
 
 
 def _lines(order: Order) -> list[tuple[int, int]]:
@@ -71,6 +89,7 @@ def cancel_order(*, order_id: int, by=None, note: str = "", reason: str = "") ->
         raise IllegalTransition(order=order, to=Order.Status.CANCELLED)
     move_order(order=order, to=Order.Status.CANCELLED, by=by, note=note or reason)
     release_stock(store_id=order.store_id, lines=_lines(order), reference=order.number, by=by)
+    give_back_unpaid(order, by=by)
     return order
 
 
