@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -148,6 +149,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
+    "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},
 }
 # Checkout must not hang when Redis is down: give up queuing quickly; the outbox
 # keeps the message and the periodic flush sends it later.
@@ -277,7 +279,6 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 # --- Members: points, tiers, referrals, privacy ------------------------------
 from decimal import Decimal  # noqa: E402  (kept inside this block)
 
-from celery.schedules import crontab  # noqa: E402
 
 # Points earned per yuan spent, before the tier's multiplier.
 MEMBERS_POINTS_EARN_PER_YUAN = 1
@@ -292,9 +293,9 @@ MEMBERS_TIER_GRACE_DAYS = env_int("MEMBERS_TIER_GRACE_DAYS", 30)
 # Points for both the inviter and the invitee on the invitee's first order.
 MEMBERS_REFERRAL_POINTS = env_int("MEMBERS_REFERRAL_POINTS", 500)
 # Dotted paths of functions (user -> dict) whose results join a member's data export.
-MEMBERS_EXPORT_PROVIDERS: list[str] = []
+MEMBERS_EXPORT_PROVIDERS: list[str] = ["orders.services.membership.export_orders_for_member"]
 # Dotted paths of functions (user -> None) run when a member is anonymised.
-MEMBERS_ERASURE_HOOKS: list[str] = []
+MEMBERS_ERASURE_HOOKS: list[str] = ["orders.services.membership.anonymise_orders_for_member"]
 CELERY_BEAT_SCHEDULE["members-expire-points"] = {
     "task": "members.tasks.expire_points_task", "schedule": crontab(hour=3, minute=30),
 }
