@@ -82,11 +82,11 @@ def invite(request):
 
 def invite_landing(request, code):
     """A friend's invite link: remember the code for the sign-up that follows."""
-    if REFERRAL_CODE_SHAPE.match(code):
-        request.session[REFERRAL_SESSION_KEY] = code.upper()
     if request.user.is_authenticated:
         messages.info(request, _("Invite links are for new members; you already have an account."))
         return redirect("members:overview")
+    if REFERRAL_CODE_SHAPE.match(code):
+        request.session[REFERRAL_SESSION_KEY] = code.upper()
     return redirect("account_signup")
 
 
