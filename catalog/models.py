@@ -203,7 +203,12 @@ class Product(models.Model):
             # Category listings: newest first, by price, and the brand facet, each from one index.
             models.Index(fields=["category", "-created_at", "-id"], name="product_category_newest"),
             models.Index(fields=["category", "price", "id"], name="product_category_price"),
-            models.Index(fields=["category", "brand"], name="product_category_brand"),
+            # Counts and brand facets of a category answered from the index alone (PostgreSQL).
+            models.Index(
+                fields=["category", "brand"],
+                include=["is_published", "available_from", "available_until", "is_in_stock", "price"],
+                name="product_category_brand",
+            ),
             models.Index(fields=["price"], name="product_price"),
             models.Index(fields=["is_featured", "is_published"], name="product_featured"),
         ]

@@ -52,34 +52,35 @@ def category_tree() -> list[CategoryNode]:
     return roots
 
 
-def category_page(slug: str) -> tuple[Category, list[Category], list[Category]]:
-    """The category, its ancestors (root first) and its active children; 404 if inactive."""
+def category_page(slug: str) -> tuple[Category, list[Category], list[Category], list[int]]:
+    """The category, its ancestors (root first), its active children and the ids of its
+    active subtree (itself included); 404 if it or an ancestor is inactive."""
     category = Category.objects.filter(slug=slug, is_active=True).first()
     if category is None:
         raise Http404("No such category")
-    related = Category.objects.filter(is_active=True).filter(
-        pk__in=category.ancestor_ids
-    ) | Category.objects.filter(is_active=True, parent=category)
-    ancestors, children = [], []
-    for other in related.order_by("depth", "position", "name"):
-        (children if other.parent_id == category.pk else ancestors).append(other)
+    ancestors = list(Category.objects.filter(is_active=True, pk__in=category.ancestor_ids).order_by("depth"))
     if len(ancestors) != len(category.ancestor_ids):
         raise Http404("The category sits under an inactive one")
-    return category, ancestors, children
+    children, subtree_ids = [], []
+    # Active descendants whose whole chain up to this category is active.
+    reachable = {category.pk}
+    for other in Category.objects.filter(path__startswith=category.path, is_active=True).order_by("depth", "position", "name"):
+        if other.pk == category.pk or other.parent_id in reachable:
+            reachable.add(other.pk)
+            subtree_ids.append(other.pk)
+            if other.parent_id == category.pk:
+                children.append(other)
+    return category, ancestors, children, subtree_ids
 
 
-def category_ancestors(category: Category) -> list[Category]:
-    """The category's ancestors and itself, root first, for a breadcrumb."""
-    ancestors = Category.objects.filter(pk__in=category.ancestor_ids).order_by("depth")
-    return [*ancestors, category]
+def products_in_category(subtree_ids: list[int]) -> QuerySet[Product]:
+    """Visible products of a category and everything below it.
 
-
-def products_in_category(category: Category) -> QuerySet[Product]:
-    """Visible products of the category and of every category below it."""
-    # Ids of the subtree (a few dozen rows) rather than a join on the path, so the
-    # planner can walk the (category, …) indexes of the product table.
-    subtree = Category.objects.filter(path__startswith=category.path, is_active=True).values("pk")
-    return visible_products().filter(category_id__in=subtree)
+    A literal list of category ids (a few dozen) rather than a join on the
+    path, so the planner sees how few categories there are and walks the
+    (category, …) indexes of the product table.
+    """
+    return visible_products().filter(category_id__in=subtree_ids)
 
 
 def filter_attributes_for(categories: list[Category]) -> list[Attribute]:

@@ -60,10 +60,10 @@ def category_list(request):
 
 @require_GET
 def category_detail(request, slug):
-    category, ancestors, children = cached(page_key("category", slug), lambda: selectors.category_page(slug))
+    category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
     listing = Listing(
         request,
-        base=selectors.products_in_category(category),
+        base=selectors.products_in_category(subtree_ids),
         attributes=lambda: selectors.filter_attributes_for([*ancestors, category]),
         sorts=["new", "price", "-price", "name"],
         default_sort="new",
