@@ -73,6 +73,12 @@ def category_page(slug: str) -> tuple[Category, list[Category], list[Category], 
     return category, ancestors, children, subtree_ids
 
 
+def category_ancestors(category: Category) -> list[Category]:
+    """The category's ancestors and itself, root first, for a breadcrumb."""
+    ancestors = Category.objects.filter(pk__in=category.ancestor_ids).order_by("depth")
+    return [*ancestors, category]
+
+
 def products_in_category(subtree_ids: list[int]) -> QuerySet[Product]:
     """Visible products of a category and everything below it.
 
