@@ -6,7 +6,7 @@ fixed number of queries, whatever the size of the catalogue.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from catalog.models import (
@@ -58,18 +58,21 @@ def category_page(slug: str) -> tuple[Category, list[Category], list[Category], 
     category = Category.objects.filter(slug=slug, is_active=True).first()
     if category is None:
         raise Http404("No such category")
-    ancestors = list(Category.objects.filter(is_active=True, pk__in=category.ancestor_ids).order_by("depth"))
-    if len(ancestors) != len(category.ancestor_ids):
-        raise Http404("The category sits under an inactive one")
-    children, subtree_ids = [], []
-    # Active descendants whose whole chain up to this category is active.
-    reachable = {category.pk}
-    for other in Category.objects.filter(path__startswith=category.path, is_active=True).order_by("depth", "position", "name"):
-        if other.pk == category.pk or other.parent_id in reachable:
+    related = Category.objects.filter(
+        Q(pk__in=category.ancestor_ids) | Q(path__startswith=category.path), is_active=True
+    ).order_by("depth", "position", "name")
+    ancestors, children, subtree_ids = [], [], []
+    reachable = {category.pk}  # active descendants whose whole chain up to here is active
+    for other in related:
+        if other.pk in category.ancestor_ids:
+            ancestors.append(other)
+        elif other.pk == category.pk or other.parent_id in reachable:
             reachable.add(other.pk)
             subtree_ids.append(other.pk)
             if other.parent_id == category.pk:
                 children.append(other)
+    if len(ancestors) != len(category.ancestor_ids):
+        raise Http404("The category sits under an inactive one")
     return category, ancestors, children, subtree_ids
 
 
