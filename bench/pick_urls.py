@@ -4,7 +4,8 @@ Run by run.py as `python bench/pick_urls.py` with the benchmark's environment
 (DJANGO_SETTINGS_MODULE=bench.settings). Every choice favours the heavy end:
 the top-level category with the most products, the leaf category with the most
 products in stock, the product with the most variants and images, and search
-words that match many products.
+words that match many products. Also a spread of in-stock variant ids for the
+add-to-cart run (``cart_variants``).
 """
 
 import json
@@ -32,6 +33,7 @@ from catalog.search import cjk_bigrams  # noqa: E402
 PREFERRED_CHINESE = ("有机", "新鲜", "精选")
 PREFERRED_ENGLISH = ("organic", "fresh", "classic")
 SAMPLE_SIZE = 20_000
+CART_VARIANTS = 200  # the add-to-cart run rotates over this many SKUs
 MIN_SHARE = 0.01  # a preferred word must appear in at least 1% of the sampled products
 
 _ENGLISH_WORD = re.compile(r"\b[a-z]{4,}\b")
@@ -118,6 +120,19 @@ def matches(word: str) -> int:
     return Product.objects.visible().filter(search_document__contains=word).count()
 
 
+def cart_variants() -> list[int]:
+    """Active, in-stock variants of visible products, spread over the catalogue, for the add-to-cart run."""
+    ids = list(
+        Variant.objects.filter(is_active=True, is_in_stock=True, product__in=Product.objects.visible())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise SystemExit("pick_urls: no variant is on sale and in stock; did seed_demo run?")
+    step = max(1, len(ids) // CART_VARIANTS)
+    return ids[::step][:CART_VARIANTS]
+
+
 def main() -> None:
     top, top_count = top_category()
     leaf, leaf_count = leaf_category()
@@ -162,7 +177,7 @@ def main() -> None:
         },
     ]
     json.dump(
-        {"products": Product.objects.visible().count(), "pages": pages},
+        {"products": Product.objects.visible().count(), "pages": pages, "cart_variants": cart_variants()},
         sys.stdout,
         ensure_ascii=False,
     )

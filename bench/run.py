@@ -8,13 +8,19 @@ Expects DATABASE_URL (PostgreSQL) and usually REDIS_URL in the environment;
 scripts/with_services.py provides throwaway ones. Steps: migrate, seed_demo,
 VACUUM ANALYZE, collectstatic into a temporary STATIC_ROOT, pick real URLs from the database
 (bench/pick_urls.py), start gunicorn with production settings, warm every URL,
-then run wrk against /bench/trivial/, each page, and /bench/trivial/ again.
-A page's score is its requests/s divided by the mean of the two trivial runs.
+then run wrk against /bench/trivial/, each page, POST /cart/add/ as a new guest
+each time (bench/lua/add_to_cart.lua), and /bench/trivial/ again. A page's
+score is its requests/s divided by the mean of the two trivial runs. Then, with
+gunicorn stopped, bench/orders.py places orders for 400 members from 8 threads
+(half of them fighting over a scarce SKU) and checks that no stock was oversold
+and that every stock row agrees with the orders and with its ledger.
 
-Targets: catalogue pages >= 0.50 of the trivial page, search pages >= 0.30
-(meant for 100,000 products). It is a measurement, not a test: the exit code
-is 0 even when a target is missed; it is non-zero only when the run itself
-fails (no wrk, a page that does not answer 200, gunicorn not starting).
+Targets: catalogue pages >= 0.50 of the trivial page, search pages and
+add-to-cart >= 0.30 (meant for 100,000 products), checkout >= 100 orders/s.
+Missing a target is a measurement, not a failure: the exit code stays 0. It is
+non-zero when the run itself fails (no wrk, a page that does not answer 200,
+gunicorn not starting), when an add-to-cart request or a checkout fails in a way
+it should not, and when the stock check finds an inconsistency.
 Results also go to bench/results/latest.json.
 """
 
@@ -25,6 +31,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -49,8 +56,11 @@ WRK_CONNECTIONS = 16
 # wrk's default 2 s timeout would drop slow responses from the latency figures.
 WRK_TIMEOUT = "30s"
 WARM_REQUESTS = WORKERS * 3  # every worker sees every page before it is measured
-TARGETS = {"catalogue": 0.50, "search": 0.30}
+TARGETS = {"catalogue": 0.50, "search": 0.30, "cart": 0.30}
+ORDERS_PER_S_TARGET = 100.0
 TRIVIAL_URL = "/bench/trivial/"
+CART_URL = "/cart/add/"
+CART_SCRIPT = ROOT / "bench" / "lua" / "add_to_cart.lua"
 START_TIMEOUT = 60
 IDLE_TIMEOUT = 300
 
@@ -97,6 +107,33 @@ def get(base: str, path: str, timeout: float = 30) -> int:
         return err.code
     except (urllib.error.URLError, OSError):
         return 0
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # hand the 302 itself back to the caller
+
+
+def post_add_to_cart(base: str, variant_id: int, token: str) -> tuple[int, str, bool]:
+    """One add-to-cart as a new guest: status, Location, and whether a session cookie came back."""
+    body = f"variant={variant_id}&quantity=1&csrfmiddlewaretoken={token}".encode()
+    request = urllib.request.Request(
+        base + CART_URL,
+        data=body,
+        headers={"Cookie": f"csrftoken={token}", "Content-Type": "application/x-www-form-urlencoded",
+                 "Connection": "close"},
+    )
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=30) as response:
+            response.read()
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as err:
+        status, headers = err.code, err.headers
+    except (urllib.error.URLError, OSError):
+        return 0, "", False
+    cookies = headers.get_all("Set-Cookie") or []
+    return status, headers.get("Location", ""), any(c.startswith("sessionid=") for c in cookies)
 
 
 class Gunicorn:
@@ -212,7 +249,7 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(wrk: str, url: str, seconds: int) -> dict:
+def run_wrk(wrk: str, url: str, seconds: int, script: Path | None = None, env: dict | None = None) -> dict:
     command = [
         wrk,
         f"-t{WRK_THREADS}",
@@ -220,12 +257,28 @@ def run_wrk(wrk: str, url: str, seconds: int) -> dict:
         f"-d{seconds}s",
         "--timeout", WRK_TIMEOUT,
         "--latency",
+        *(["-s", str(script)] if script else []),
         url,
     ]
-    result = subprocess.run(command, text=True, capture_output=True)
+    result = subprocess.run(command, text=True, capture_output=True, env=env)
     if result.returncode != 0:
         fail(f"wrk failed on {url}:\n{result.stdout}{result.stderr}")
-    return parse_wrk(result.stdout)
+    measured = parse_wrk(result.stdout)
+    if script:
+        # The script's done() reports what the responses were, on one line.
+        line = re.search(r"^BENCH_CART (\{.*\})$", result.stdout, re.M)
+        if not line:
+            fail(f"{script.name} printed no BENCH_CART line:\n{result.stdout}{result.stderr}")
+        measured["responses"] = json.loads(line.group(1))
+    return measured
+
+
+def bench_python(env: dict, *args: str) -> dict:
+    """Run one of bench/'s scripts with the benchmark's environment; it prints one JSON object."""
+    result = subprocess.run([str(BIN / "python"), *args], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE)
+    if result.returncode != 0:
+        fail(f"`python {' '.join(args)}` failed with exit code {result.returncode}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def git_commit() -> str:
@@ -235,16 +288,17 @@ def git_commit() -> str:
 
 
 def print_table(rows: list[dict]) -> None:
+    """One line per row; a row may bring its own ``target_text`` and leave ``rps`` or ``ratio`` None."""
     headers = ("page", "URL", "req/s", "p50 ms", "p99 ms", "ratio", "target", "result")
     lines = [
         (
             row["page"],
             unquote(row["url"]),
-            f"{row['rps']:.1f}",
-            milliseconds(row["p50_ms"]),
-            milliseconds(row["p99_ms"]),
-            f"{row['ratio']:.2f}",
-            f"≥ {row['target']:.2f}" if row["target"] is not None else "-",
+            "-" if row.get("rps") is None else f"{row['rps']:.1f}",
+            milliseconds(row.get("p50_ms")),
+            milliseconds(row.get("p99_ms")),
+            "-" if row.get("ratio") is None else f"{row['ratio']:.2f}",
+            row.get("target_text") or (f"≥ {row['target']:.2f}" if row.get("target") is not None else "-"),
             row["result"],
         )
         for row in rows
@@ -278,6 +332,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     products = env_int("BENCH_PRODUCTS", 100_000)
     seconds = env_int("BENCH_SECONDS", 10)
+    members = env_int("BENCH_ORDERS", 400)
+    order_threads = env_int("BENCH_ORDER_THREADS", 8)
+    order_processes = env_int("BENCH_ORDER_PROCESSES", 1)
     wrk = shutil.which("wrk")
     if wrk is None:
         fail("wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)")
@@ -346,29 +403,92 @@ def main() -> int:
                 if status != 200:
                     fail(f"{page['url']} answered {status} while warming up; gunicorn's log:\n{server.log_tail()}")
 
-        plan = [trivial, *picked["pages"], {**trivial, "page": "trivial (last)"}]
+        # Add to cart as a new guest: a fixed CSRF secret as both cookie and form token
+        # (see bench/lua/add_to_cart.lua). Warm up with it, which also proves Django takes it.
+        csrf_token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        cart_variants = picked["cart_variants"]
+        for variant_id in cart_variants[:WARM_REQUESTS]:
+            status, location, new_session = post_add_to_cart(server.base, variant_id, csrf_token)
+            if (status, location, new_session) != (302, "/cart/", True):
+                fail(f"POST {CART_URL} (variant {variant_id}) answered {status} to {location or '-'} "
+                     f"{'with' if new_session else 'without'} a new session while warming up; "
+                     f"gunicorn's log:\n{server.log_tail()}")
+        cart = {
+            "page": "add to cart (new guest)",
+            "kind": "cart",
+            "url": f"POST {CART_URL}",
+            "note": f"{len(cart_variants)} SKUs, a new session each time",
+        }
+        cart_env = {**os.environ, "BENCH_CSRF_TOKEN": csrf_token, "BENCH_VARIANT_IDS": ",".join(map(str, cart_variants))}
+
+        plan = [trivial, *picked["pages"], cart, {**trivial, "page": "trivial (last)"}]
         say(f"--- wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --timeout {WRK_TIMEOUT} --latency, "
             f"{len(plan)} runs")
         rows = []
         for page in plan:
             server.wait_idle()
-            measured = run_wrk(wrk, server.base + page["url"], seconds)
+            if page is cart:
+                carts_before = bench_python(env, "bench/orders.py", "guest-carts")["with_cart"]
+                measured = run_wrk(wrk, server.base + CART_URL, seconds, script=CART_SCRIPT, env=cart_env)
+                server.wait_idle()  # requests wrk gave up on at the end are finished too
+                measured["carts_saved"] = bench_python(env, "bench/orders.py", "guest-carts")["with_cart"] - carts_before
+            else:
+                measured = run_wrk(wrk, server.base + page["url"], seconds)
             say(f"{page['page']:<26} {measured['rps']:8.1f} req/s  p50 {milliseconds(measured['p50_ms'])} ms  "
                 f"p99 {milliseconds(measured['p99_ms'])} ms  ({measured['requests']} requests)")
+            if page is cart:
+                responses = measured["responses"]
+                say(f"{'':<26} {responses['ok']} added (302 to /cart/ with a new session), "
+                    f"{responses['refused']} refused, {responses['other']} other responses, "
+                    f"{measured['non_2xx']} non-2xx/3xx; statuses {responses['statuses']}; "
+                    f"{measured['carts_saved']} guest carts saved in the database")
             rows.append({**page, **measured})
+        server.stop()
+
+        # Checkout, from threads in a separate process, straight through the service.
+        load_orders = os.getloadavg()[0]
+        say(f"--- place_order: {members} members, {order_threads} threads in {order_processes} process(es); "
+            f"load average {load_orders:.2f}")
+        placed = bench_python(
+            env, "bench/orders.py", "place", "--members", str(members), "--threads", str(order_threads),
+            "--processes", str(order_processes),
+        )
+        say(f"{placed['placed']} orders placed, {placed['sold_out']} refused as sold out, {placed['errors']} errors "
+            f"in {placed['seconds']:.2f} s: {placed['orders_per_s']:.1f} orders/s "
+            f"({placed['attempts_per_s']:.1f} checkouts/s); per checkout p50 {milliseconds(placed['p50_ms'])} ms, "
+            f"p99 {milliseconds(placed['p99_ms'])} ms")
+        hot = placed["hot"]
+        say(f"hot SKU {hot['sku']}: {hot['buyers']} buyers for {hot['units_available']} units, {hot['placed']} got one")
+        for sample in placed["error_samples"]:
+            say(f"  error: {sample}")
+
+        say("--- stock check")
+        checked = bench_python(
+            env, "bench/orders.py", "check", "--hot-variant", str(hot["variant_id"]),
+            "--hot-store", str(hot["store_id"]), "--hot-units", str(hot["units_available"]),
+        )
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    first, last = rows[0]["rps"], rows[-1]["rps"]
+    trivials = [row["rps"] for row in rows if row["kind"] == "trivial"]
+    first, last = trivials[0], trivials[-1]
     baseline = (first + last) / 2
     missed = []
+    broken = []  # failures of correctness, not of speed: these make the exit code non-zero
     for row in rows:
         row["ratio"] = round(row["rps"] / baseline, 3)
         row["target"] = TARGETS.get(row["kind"])
-        if row["non_2xx"] or any(row["socket_errors"].values()):
+        failed_adds = 0
+        if row["kind"] == "cart":
+            # Every 302 counted as an add must have left a cart in a session row.
+            failed_adds = row["responses"]["refused"] + row["responses"]["other"]
+            failed_adds += max(0, row["responses"]["ok"] - row["carts_saved"])
+        if row["non_2xx"] or any(row["socket_errors"].values()) or failed_adds:
             row["result"] = "ERRORS"
             missed.append(row)
+            if row["kind"] == "cart":
+                broken.append(row)
         elif row["target"] is None:
             row["result"] = "-"
         elif row["ratio"] >= row["target"]:
@@ -377,23 +497,70 @@ def main() -> int:
             row["result"] = "FAIL"
             missed.append(row)
 
+    if placed["errors"]:
+        placed["result"] = "ERRORS"
+    else:
+        placed["result"] = "PASS" if placed["orders_per_s"] >= ORDERS_PER_S_TARGET else "FAIL"
+    checked["result"] = "PASS" if checked["passed"] else "FAIL"
+    order_rows = [
+        {
+            "page": "place order",
+            "url": f"place_order() × {members}, {placed['threads']} threads"
+            + (f" in {order_processes} processes" if order_processes > 1 else ""),
+            "rps": placed["orders_per_s"],
+            "p50_ms": placed["p50_ms"],
+            "p99_ms": placed["p99_ms"],
+            "ratio": None,
+            "target_text": f"≥ {ORDERS_PER_S_TARGET:.0f}/s",
+            "result": placed["result"],
+        },
+        {
+            "page": "stock check",
+            "url": f"{checked['stock_rows']} stock rows, {checked['orders_holding_stock']} orders holding stock",
+            "rps": None,
+            "ratio": None,
+            "target_text": "no oversell",
+            "result": checked["result"],
+        },
+    ]
+
     say()
     say(f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s; trivial baseline {baseline:.1f} req/s "
-        f"(first {first:.1f}, last {last:.1f})")
+        f"(first {first:.1f}, last {last:.1f}); {os.cpu_count()} CPUs, load average {load_before:.2f} before the "
+        f"pages, {load_orders:.2f} before the orders")
     if abs(first - last) > 0.1 * baseline:
         say(f"note: the trivial page drifted by {abs(first - last) / baseline:.0%} between first and last run")
     say()
-    print_table(rows)
+    print_table(rows + order_rows)
     say()
     for row in missed:
         if row["result"] == "ERRORS":
-            say(f"ERRORS {row['page']}: {row['non_2xx']} non-2xx responses, socket errors {row['socket_errors']}")
+            extra = ""
+            if row["kind"] == "cart":
+                extra = (f", {row['responses']['refused']} adds refused, {row['responses']['other']} other responses "
+                         f"(statuses {row['responses']['statuses']}), {row['responses']['ok']} adds answered but "
+                         f"{row['carts_saved']} guest carts saved")
+            say(f"ERRORS {row['page']}: {row['non_2xx']} non-2xx responses, socket errors {row['socket_errors']}{extra}")
         else:
             none = "; not one request finished within the run" if row["requests"] == 0 else ""
             say(f"MISSED {row['page']}: {row['ratio']:.2f} of the trivial page, target {row['target']:.2f}{none}")
-    if not missed:
-        say("every page met its target")
+    if placed["result"] == "ERRORS":
+        say(f"ERRORS place order: {placed['errors']} checkouts failed: {placed['error_samples']}")
+    elif placed["result"] == "FAIL":
+        say(f"MISSED place order: {placed['orders_per_s']:.1f} orders/s, target {ORDERS_PER_S_TARGET:.0f}")
+    if not missed and placed["result"] == "PASS":
+        say("every page and the checkout met their targets")
+    if checked["passed"]:
+        say(f"stock check PASS: no row out of bounds, reserved matches the orders on every (store, SKU), every row "
+            f"matches its ledger; hot SKU {hot['sku']} sold {checked['hot'].get('units_on_order')} of "
+            f"{hot['units_available']} units")
+    else:
+        say(f"stock check FAIL: {checked['rows_out_of_bounds']} rows out of bounds, "
+            f"{checked['reserved_mismatches']} (store, SKU) pairs whose reserved differs from the orders, "
+            f"{checked['rows_off_ledger']} rows off their ledger")
+        for text in checked["problems"]:
+            say(f"  {text}")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -406,12 +573,15 @@ def main() -> int:
                 "seed_seconds": round(seed_seconds, 1),
                 "cpus": os.cpu_count(),
                 "load_average_before": round(load_before, 2),
+                "load_average_before_orders": round(load_orders, 2),
                 "gunicorn_workers": WORKERS,
                 "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "seconds": seconds,
                         "timeout": WRK_TIMEOUT},
                 "trivial_rps_mean": round(baseline, 1),
-                "targets": TARGETS,
+                "targets": {**TARGETS, "orders_per_s": ORDERS_PER_S_TARGET},
                 "pages": rows,
+                "place_order": placed,
+                "stock_check": checked,
             },
             ensure_ascii=False,
             indent=2,
@@ -419,6 +589,9 @@ def main() -> int:
         + "\n"
     )
     say(f"results written to {RESULTS.relative_to(ROOT)}")
+    if broken or placed["result"] == "ERRORS" or not checked["passed"]:
+        say("bench: FAILED (see ERRORS / stock check above)")
+        return 1
     return 0
 
 
