@@ -155,7 +155,8 @@ def refund_order(
         user_id=order.user_id, order_number=order.number, refund_reference=reference, share=amount / order.total
     )
     if was_counted:
-        member_services.record_order_activity(user_id=order.user_id, spend_delta=-amount, at=timezone.now())
+        # The order's own time, so a refund never makes an old order look recent.
+        member_services.record_order_activity(user_id=order.user_id, spend_delta=-amount, at=order.completed_at)
     queue_email(kind="order_refunded", order=order)
     if restock and goods_left:
         return_to_stock(store_id=order.store_id, lines=[(l.variant_id, q) for l, q in chosen.items()],
