@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def name_the_site(sender, **kwargs):
+    """Keep django.contrib.sites' record (used in account emails) named after the shop, not example.com."""
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    Site.objects.update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": settings.SHOP_DOMAIN, "name": str(settings.SHOP_NAME)[:50]}
+    )
 
 
 class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = "Shop"
+
+    def ready(self):
+        post_migrate.connect(name_the_site, sender=self, dispatch_uid="shop-name-the-site")

@@ -169,6 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SITE_ID = 1
+# The host name account emails link to (django.contrib.sites is kept in step on migrate).
+SHOP_DOMAIN = env_str("SHOP_DOMAIN", "127.0.0.1:8000")
 LOGIN_REDIRECT_URL = "/"
 # Email and password as before; "phone" adds log-in by a code sent to a mobile number
 # (see the phone block below). "phone" stays optional in the sign-up fields so email

@@ -189,7 +189,8 @@ def staff_top_up_wallet(*, user_id: int, amount: Decimal, reason: str, by) -> Wa
     reason = _require_reason(reason)
     amount = validate_top_up_amount(amount)
     member = lock_member(user_id=user_id)
-    return _write(member, kind=WalletEntry.Kind.ADJUST, change=amount, note=reason, by=by)
+    # A top-up, not a correction: the shopper's history and the reports call it what it is.
+    return _write(member, kind=WalletEntry.Kind.TOP_UP, change=amount, note=reason, by=by)
 
 
 @transaction.atomic

@@ -237,7 +237,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
     if priced.amount_due == 0:
-        move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full with points and stored value"))
+        move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full from stored value"))
     return order
 
 

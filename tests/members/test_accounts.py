@@ -77,7 +77,7 @@ def test_the_data_export_holds_profile_addresses_ledgers_tiers_and_what_other_ap
     assert data["profile"]["tier"] == "银卡"
     assert [a["recipient"] for a in data["addresses"]] == ["张三"]
     assert [(e["kind"], e["change"]) for e in data["points"]] == [("earn", 50)]
-    assert [(e["kind"], e["change"]) for e in data["wallet"]] == [("adjust", "30.00")]
+    assert [(e["kind"], e["change"]) for e in data["wallet"]] == [("top_up", "30.00")]
     assert data["tier_changes"][0]["to_tier__name"] == "银卡"
     assert data["referrals"]["invited_count"] == 0
     assert data["orders"] == [{"number": "SO-1"}]

@@ -213,7 +213,7 @@ def test_staff_top_up_a_wallet_in_store_through_the_form(english, admin_user, cr
 
     assert wallet_of(member) == Decimal("300.00")
     entry = WalletEntry.objects.get(member=member)
-    assert (entry.kind, entry.note, entry.created_by) == ("adjust", "POS 0042", admin_user)
+    assert (entry.kind, entry.note, entry.created_by) == ("top_up", "POS 0042", admin_user)
     assert "Topped up ¥300.00; the wallet balance is now ¥300.00." in [
         m.message for m in get_messages(response.wsgi_request)
     ]

@@ -245,7 +245,7 @@ def test_deleting_the_account_with_the_password_anonymises_it_and_logs_out(logge
     member = MemberProfile.objects.get(user=shopper)
     assert member.anonymised_at is not None and member.deletion_requested_at is not None
     follow = logged_in.get("/")
-    assert any("deleted" in str(m) for m in follow.context["messages"])
+    assert any(m.level_tag == "success" for m in follow.context["messages"])
 
 
 def test_a_member_without_a_password_is_asked_to_set_one_before_deleting(client, shopper):

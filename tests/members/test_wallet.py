@@ -145,11 +145,11 @@ def test_completing_an_unknown_top_up_is_refused(db):
 
 # --- staff ----------------------------------------------------------------------------
 
-def test_staff_top_up_in_store_is_a_positive_adjustment_audited_with_who_and_why(member, clerk):
+def test_staff_top_up_in_store_is_a_top_up_audited_with_who_and_why(member, clerk):
     entry = staff_top_up_wallet(user_id=member.user_id, amount=Decimal("200.00"), reason="门店现金充值", by=clerk)
 
     assert (entry.kind, entry.change, entry.note, entry.created_by) == (
-        WalletEntry.Kind.ADJUST, Decimal("200.00"), "门店现金充值", clerk,
+        WalletEntry.Kind.TOP_UP, Decimal("200.00"), "门店现金充值", clerk,
     )
     assert wallet_of(member) == Decimal("200.00")
 
