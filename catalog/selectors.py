@@ -124,6 +124,18 @@ def brand_facets(products: QuerySet[Product], *, limit: int = 30) -> list[dict]:
     )
 
 
+def product_head(slug: str) -> Product:
+    """A visible product's own row with its sellable variants in ``sellable_variants``; 404 otherwise.
+
+    Small enough to cache and unpickle on every request to the product page.
+    """
+    product = visible_products().filter(slug=slug, category__is_active=True).first()
+    if product is None:
+        raise Http404("No such product")
+    product.sellable_variants = list(product.variants.filter(is_active=True).order_by("position", "id"))
+    return product
+
+
 def product_page(slug: str) -> Product:
     """A visible product with everything its page shows; 404 otherwise."""
     product = (

@@ -23,6 +23,7 @@ class Listing:
     """
 
     def __init__(self, request, *, base, attributes, sorts, default_sort):
+        # ``base`` and ``attributes`` are callables, so even building the querysets waits for a miss.
         self.request = request
         self.base = base
         self.attributes = attributes
@@ -31,11 +32,12 @@ class Listing:
 
     @cached_property
     def filter(self) -> ProductFilter:
+        base = self.base()
         return ProductFilter(
             self.request.GET,
-            queryset=self.base,
+            queryset=base,
             attributes=self.attributes(),
-            brand_facets=selectors.brand_facets(self.base),
+            brand_facets=selectors.brand_facets(base),
             sorts=self.sorts,
         )
 
@@ -63,7 +65,7 @@ def category_detail(request, slug):
     category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
     listing = Listing(
         request,
-        base=selectors.products_in_category(subtree_ids),
+        base=lambda: selectors.products_in_category(subtree_ids),
         attributes=lambda: selectors.filter_attributes_for([*ancestors, category]),
         sorts=["new", "price", "-price", "name"],
         default_sort="new",
@@ -86,7 +88,7 @@ def search(request):
     query = clean_query(request.GET.get("q"))
     listing = Listing(
         request,
-        base=search_products(selectors.visible_products(), query),
+        base=lambda: search_products(selectors.visible_products(), query),
         attributes=selectors.searchable_attributes,
         sorts=["relevance", "new", "price", "-price"],
         default_sort="relevance",
@@ -100,10 +102,12 @@ def search(request):
 
 @require_GET
 def product_detail(request, slug):
-    product = cached(page_key("product", slug), lambda: selectors.product_page(slug))
-    variants = list(product.variants.all())
-    variant = pick_variant(variants, request.GET.get("sku"))
-    recent_ids = [pk for pk in viewed_product_ids(request) if pk != product.pk]
+    # A light, cached head (the product row and its variants) is all a cache hit needs; the full
+    # product with images, options, attributes and related products loads only on a miss.
+    head = cached(page_key("product-head", slug), lambda: selectors.product_head(slug))
+    variant = pick_variant(head.sellable_variants, request.GET.get("sku"))
+    product = SimpleLazyObject(lambda: selectors.product_page(slug))
+    recent_ids = [pk for pk in viewed_product_ids(request) if pk != head.pk]
 
     def images():
         # The chosen variant's own pictures come first.
@@ -112,26 +116,32 @@ def product_detail(request, slug):
             ordered.sort(key=lambda image: image.variant_id != variant.pk)
         return ordered
 
+    def choices():
+        variants = list(product.variants.all())
+        selected = next((v for v in variants if variant and v.pk == variant.pk), None)
+        return option_choices(variants, selected) if selected else []
+
     response = render(
         request,
         "catalog/product_detail.html",
         {
-            "product": product,
+            "head": head,
             "variant": variant,
             # Read only when the page's cached fragments are missing:
-            "option_choices": SimpleLazyObject(lambda: option_choices(variants, variant) if variant else []),
+            "product": product,
+            "option_choices": SimpleLazyObject(choices),
             "images": SimpleLazyObject(images),
             "ancestors": SimpleLazyObject(lambda: selectors.category_ancestors(product.category)),
             "related": SimpleLazyObject(lambda: selectors.related_products(product)),
             "recently_viewed": SimpleLazyObject(
                 lambda: selectors.products_by_ids_in_order(recent_ids) if recent_ids else []
             ),
-            "fragment_key": page_key("product-page", product.pk, variant.pk if variant else 0),
+            "fragment_key": page_key("product-page", head.pk, variant.pk if variant else 0),
             "recent_key": page_key("recently-viewed", *recent_ids),
-            **_provided_context(request, product, variant),
+            **_provided_context(request, head, variant),
         },
     )
-    remember_product(request, response, product.pk)
+    remember_product(request, response, head.pk)
     return response
 
 

@@ -36,7 +36,8 @@ def switch_language(request, code):
     A plain link rather than Django's POST-only set_language, so switching
     works from any page without a form or JavaScript.
     """
-    target = request.GET.get("next") or reverse("home")
+    # Back to where the shopper clicked: ?next=, else the page the link was on (Referer).
+    target = request.GET.get("next") or request.headers.get("Referer") or reverse("home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = reverse("home")
     response = HttpResponseRedirect(target)

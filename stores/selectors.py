@@ -1,16 +1,31 @@
 """Reads of stores and stock for pages."""
 
+from django.core.cache import cache
+
 from stores.models import Stock, Store
+
+
+AVAILABILITY_SECONDS = 15
 
 
 def product_availability(request, product, variant) -> dict:
     """Where the chosen variant can be had: online (any delivery source) and which stores for pick-up.
 
     Plugged into the catalogue's product page through CATALOG_PRODUCT_CONTEXT_PROVIDERS,
-    so the catalogue never imports the stores app.
+    so the catalogue never imports the stores app. Cached for a few seconds: the figures
+    only inform the shopper, and checkout re-checks stock under lock.
     """
     if variant is None:
         return {"pickup_stores": [], "online_available": 0}
+    key = f"stores:availability:{variant.pk}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _availability(variant)
+        cache.set(key, figures, AVAILABILITY_SECONDS)
+    return figures
+
+
+def _availability(variant) -> dict:
     rows = (
         Stock.objects.filter(variant=variant, store__is_active=True)
         .select_related("store")

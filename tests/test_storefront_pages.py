@@ -92,3 +92,13 @@ def test_money_is_shown_in_yuan_with_two_decimals_on_listings(client):
     ProductFactory(name="大西瓜", price=Decimal("1234.5"))
 
     assert "¥1,234.50" in client.get("/").content.decode()
+
+
+def test_switching_language_returns_to_the_page_the_link_was_on(client):
+    response = client.get("/lang/en/", HTTP_REFERER="http://testserver/categories/?x=1")
+
+    assert response["Location"] == "http://testserver/categories/?x=1"
+
+
+def test_the_language_switch_ignores_a_referer_from_another_site(client):
+    assert client.get("/lang/en/", HTTP_REFERER="https://evil.example.com/")["Location"] == "/"

@@ -65,6 +65,9 @@ def catalogue():
 
 
 def queries_per_page(client) -> dict[str, int]:
+    from django.core.cache import cache
+
+    cache.clear()  # measure the pages cold: what a cache miss costs
     counts = {}
     for url in PAGES:
         with CaptureQueriesContext(connection) as captured:
