@@ -108,7 +108,9 @@ class MemberProfile(models.Model):
         FEMALE = "female", _("female")
         MALE = "male", _("male")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="member"
+    )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[phone_validator])
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
@@ -152,8 +154,12 @@ class MemberProfile(models.Model):
 
 class TierChange(models.Model):
     member = models.ForeignKey(MemberProfile, on_delete=models.CASCADE, related_name="tier_changes")
-    from_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    to_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_tier = models.ForeignKey(
+        Tier, verbose_name=_("from tier"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        Tier, verbose_name=_("to tier"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("reason"), max_length=200)
     created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
@@ -184,7 +190,7 @@ class PointsEntry(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
@@ -221,7 +227,7 @@ class WalletEntry(models.Model):
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

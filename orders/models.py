@@ -281,7 +281,8 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+        labels = dict(Order.Status.choices)
+        return f"{labels.get(self.from_status, self.from_status)} → {labels.get(self.to_status, self.to_status)}"
 
     @property
     def to_status_label(self) -> str:
@@ -392,15 +393,19 @@ class OutboxMessage(models.Model):
     each message goes out exactly once.
     """
 
-    kind = models.CharField(max_length=40)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -79,14 +79,14 @@ class StockMovement(models.Model):
         DEDUCTION = "deduction", _("deduction")
         RETURN = "return", _("return to stock")
 
-    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="movements")
+    stock = models.ForeignKey(Stock, verbose_name=_("stock"), on_delete=models.PROTECT, related_name="movements")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     on_hand_change = models.IntegerField(_("on-hand change"), default=0)
     reserved_change = models.IntegerField(_("reserved change"), default=0)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
