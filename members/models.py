@@ -169,7 +169,22 @@ class TierChange(models.Model):
         ordering = ["-created_at", "-id"]
 
 
-class PointsEntry(models.Model):
+class LedgerEntry(models.Model):
+    """What every ledger row records besides its amount: why, who, when."""
+
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class PointsEntry(LedgerEntry):
     """One change to a member's points. Keyed entries (earn/reverse/redeem/referral per order) are unique,
     so an order credits points once however often the task runs."""
 
@@ -186,18 +201,11 @@ class PointsEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     change = models.IntegerField(_("change"))
     balance_after = models.IntegerField(_("balance after"))
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(LedgerEntry.Meta):
         verbose_name = _("points entry")
         verbose_name_plural = _("points entries")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "kind", "reference"], condition=~Q(reference="") & ~Q(kind="adjust"),
@@ -210,7 +218,7 @@ class PointsEntry(models.Model):
         return f"{self.get_kind_display()} {self.change:+d}"
 
 
-class WalletEntry(models.Model):
+class WalletEntry(LedgerEntry):
     """One change to a member's stored value (储值)."""
 
     class Kind(models.TextChoices):
@@ -224,17 +232,10 @@ class WalletEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     change = models.DecimalField(_("change"), max_digits=12, decimal_places=2)
     balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2)
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(LedgerEntry.Meta):
         verbose_name = _("wallet entry")
         verbose_name_plural = _("wallet entries")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "kind", "reference"], condition=~Q(reference="") & ~Q(kind="adjust"),
