@@ -13,20 +13,43 @@ viewed) are rendered fresh on each request.
 """
 
 import hashlib
+import time
+from functools import wraps
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import translation
 
 VERSION_KEY = "catalog:version"
 TIMEOUT = 10 * 60
+# How long a process trusts the version it last read from the shared cache.
+VERSION_MEMO_SECONDS = 1.0
+
+_memo = {"version": None, "until": 0.0}
+
+
+def pages_cache():
+    """This process's own cache of rendered fragments and page data.
+
+    Its keys carry the catalogue version, so an entry can never be stale:
+    after a bump nobody asks for it again. Only the version itself must be
+    shared (the default cache, Redis in production), and each process
+    rereads it at most once a second.
+    """
+    return caches["pages"]
 
 
 def catalog_version() -> int:
+    now = time.monotonic()
+    if _memo["version"] is not None and now < _memo["until"]:
+        return _memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
+    _memo.update(version=version, until=now + VERSION_MEMO_SECONDS)
     return version
 
 
@@ -34,7 +57,8 @@ def bump_catalog_version() -> None:
     """Drop every cached page now, and once more when the writing transaction commits.
 
     The second bump matters: a reader between the first bump and the commit
-    could cache the old rows under the new version.
+    could cache the old rows under the new version. Other processes see a
+    bump within VERSION_MEMO_SECONDS.
     """
     _increment()
     transaction.on_commit(_increment)
@@ -42,9 +66,11 @@ def bump_catalog_version() -> None:
 
 def _increment() -> None:
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:  # the key was evicted or never set
-        cache.set(VERSION_KEY, 2, timeout=None)
+        version = 2
+        cache.set(VERSION_KEY, version, timeout=None)
+    _memo.update(version=version, until=time.monotonic() + VERSION_MEMO_SECONDS)
 
 
 def page_key(name: str, *parts) -> str:
@@ -60,9 +86,39 @@ def query_key(request) -> str:
 
 
 def cached(key: str, build, timeout: int = TIMEOUT):
-    """Return the cached value for ``key``, building and storing it on a miss."""
-    value = cache.get(key)
+    """Return the cached value for ``key`` (a ``page_key``), building and storing it on a miss."""
+    pages = pages_cache()
+    value = pages.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout)
+        pages.set(key, value, timeout)
     return value
+
+
+def for_guests(view):
+    """Serve a page whole from the cache to visitors it cannot differ for.
+
+    That is a guest with no session (so no cart, no messages): the page then
+    depends only on its URL, the language and the catalogue version. Pages
+    for anyone else, and responses that set cookies, are rendered as usual.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or not _is_plain_guest(request):
+            return view(request, *args, **kwargs)
+        key = page_key("response", request.path, query_key(request))
+        content = pages_cache().get(key)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            pages_cache().set(key, response.content, TIMEOUT)
+        return response
+
+    return wrapper
+
+
+def _is_plain_guest(request) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies

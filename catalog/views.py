@@ -8,7 +8,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
-from catalog.cache import cached, page_key, query_key
+from catalog.cache import cached, for_guests, page_key, query_key
 from catalog.filters import ProductFilter
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import clean_query, search_products
@@ -54,6 +54,7 @@ class Listing:
 
 
 @require_GET
+@for_guests
 def category_list(request):
     # The tree is read only when the cached fragment is missing.
     tree = SimpleLazyObject(selectors.category_tree)
@@ -61,6 +62,7 @@ def category_list(request):
 
 
 @require_GET
+@for_guests
 def category_detail(request, slug):
     category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
     listing = Listing(
@@ -84,6 +86,7 @@ def category_detail(request, slug):
 
 
 @require_GET
+@for_guests
 def search(request):
     query = clean_query(request.GET.get("q"))
     listing = Listing(

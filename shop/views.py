@@ -9,11 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
-from catalog.cache import page_key
+from catalog.cache import for_guests, page_key
 from marketing import selectors as marketing_selectors
 
 
 @require_GET
+@for_guests
 def home(request):
     # The sections are read only when the cached fragment is missing (see catalog/cache.py).
     return render(

@@ -1,6 +1,6 @@
 """Reads of stores and stock for pages."""
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from stores.models import Stock, Store
 
@@ -18,10 +18,11 @@ def product_availability(request, product, variant) -> dict:
     if variant is None:
         return {"pickup_stores": [], "online_available": 0}
     key = f"stores:availability:{variant.pk}"
-    figures = cache.get(key)
+    local = caches["pages"]  # this process's cache: a few seconds stale at most
+    figures = local.get(key)
     if figures is None:
         figures = _availability(variant)
-        cache.set(key, figures, AVAILABILITY_SECONDS)
+        local.set(key, figures, AVAILABILITY_SECONDS)
     return figures
 
 

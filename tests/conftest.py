@@ -47,7 +47,10 @@ def _test_settings(tmp_path_factory):
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         # Each test starts with an empty cache; a shared Redis cache would leak between tests.
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        },
     )
     overrides.enable()
     # Celery copied its configuration when it was first used; tell it directly too.

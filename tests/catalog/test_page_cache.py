@@ -105,3 +105,22 @@ def test_each_filter_combination_has_its_own_cached_listing(client, shelf):
     page = client.get("/c/tea/", {"price_max": "6"}).content.decode()
 
     assert "便宜的茶" in page and "西湖龙井" not in page
+
+
+def test_a_guest_without_a_session_gets_the_whole_page_from_the_cache(client, shelf):
+    from django.test.utils import CaptureQueriesContext as Capture
+
+    client.get("/c/tea/")
+
+    with Capture(connection) as captured:
+        page = client.get("/c/tea/")
+    assert len(captured) == 0 and "西湖龙井" in page.content.decode()
+
+
+def test_a_guest_with_a_cart_sees_their_own_badge_not_a_cached_page(client, shelf):
+    _, product = shelf
+    client.get("/c/tea/")  # cached for session-less guests
+
+    client.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 2})
+
+    assert 'badge-count">2<' in client.get("/c/tea/").content.decode()
