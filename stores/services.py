@@ -101,7 +101,10 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
         row.save(update_fields=["reserved"])
         movements.append(_record(row, StockMovement.Reason.RESERVATION, reserved=wanted[variant_id], reference=reference, by=by))
     StockMovement.objects.bulk_create(movements)
-    refresh_product_stock_flags(variant_ids=wanted)
+    # Only a row this reservation emptied can flip a variant to sold out.
+    emptied = [variant_id for variant_id, row in rows.items() if row.available == 0]
+    if emptied:
+        refresh_product_stock_flags(variant_ids=emptied)
 
 
 @transaction.atomic
@@ -119,12 +122,14 @@ def deduct_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> Non
 def _move_reserved(store_id, lines, reference, by, reason, *, deduct: bool) -> None:
     wanted = _merge(lines)
     rows = _locked_rows(store_id, wanted)
-    movements = []
+    movements, refilled = [], []
     for variant_id, quantity in wanted.items():
         row = rows.get(variant_id)
         if row is None or row.reserved < quantity:
             # A reservation that is not there means a bug or a double release: refuse loudly.
             raise NotEnoughStock(available=row.reserved if row else 0, requested=quantity)
+        if not deduct and row.available == 0:
+            refilled.append(variant_id)  # sold out until this release
         row.reserved -= quantity
         if deduct:
             row.on_hand -= quantity
@@ -133,7 +138,9 @@ def _move_reserved(store_id, lines, reference, by, reason, *, deduct: bool) -> N
             _record(row, reason, reserved=-quantity, on_hand=-quantity if deduct else 0, reference=reference, by=by)
         )
     StockMovement.objects.bulk_create(movements)
-    refresh_product_stock_flags(variant_ids=wanted)
+    # A deduction leaves on hand − reserved as it was; a release matters only for a row that was empty.
+    if refilled:
+        refresh_product_stock_flags(variant_ids=refilled)
 
 
 @transaction.atomic

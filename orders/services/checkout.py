@@ -94,8 +94,10 @@ def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice, member
 
 
 def member_for_checkout(user_id: int) -> MemberProfile:
-    user = get_user_model().objects.get(pk=user_id)
-    return member_services.ensure_member(user=user)
+    member = MemberProfile.objects.select_related("tier").filter(user_id=user_id).first()
+    if member is None:
+        member = member_services.ensure_member(user=get_user_model().objects.get(pk=user_id))
+    return member
 
 
 def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
