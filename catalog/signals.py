@@ -6,7 +6,6 @@ version themselves (catalog.services, stores.services).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 
 from catalog import models
 from catalog.cache import bump_catalog_version
@@ -32,14 +31,19 @@ WATCHED_M2M = (
 )
 
 
-@receiver(post_save, dispatch_uid="catalog-cache-save")
-@receiver(post_delete, dispatch_uid="catalog-cache-delete")
 def bump_on_change(sender, **kwargs):
-    if sender in WATCHED:
-        bump_catalog_version()
+    bump_catalog_version()
 
 
-@receiver(m2m_changed, dispatch_uid="catalog-cache-m2m")
 def bump_on_m2m_change(sender, action, **kwargs):
-    if sender in WATCHED_M2M and action in ("post_add", "post_remove", "post_clear"):
+    if action in ("post_add", "post_remove", "post_clear"):
         bump_catalog_version()
+
+
+# Connected per model: a receiver for every sender would also slow every other
+# model's saves and stop Django's fast bulk deletes everywhere.
+for model in WATCHED:
+    post_save.connect(bump_on_change, sender=model, dispatch_uid=f"catalog-cache-save-{model.__name__}")
+    post_delete.connect(bump_on_change, sender=model, dispatch_uid=f"catalog-cache-delete-{model.__name__}")
+for through in WATCHED_M2M:
+    m2m_changed.connect(bump_on_m2m_change, sender=through, dispatch_uid=f"catalog-cache-m2m-{through.__name__}")
