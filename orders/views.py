@@ -47,10 +47,21 @@ def _back(request, fallback: str):
 @require_GET
 def cart_detail(request):
     items = cart_items(cart_for(request))
+    priced = None
+    if request.user.is_authenticated and items:
+        # A member sees their tier discount as its own line already here; shipping comes at checkout.
+        sellable = [(item.variant, item.quantity) for item in items if not item.problem]
+        choice = CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE)
+        priced = price_lines(sellable, choice, member_for_checkout(request.user.pk)) if sellable else None
     return render(
         request,
         "orders/cart.html",
-        {"items": items, "subtotal": sum((item.line_total for item in items), 0), "has_problems": any(i.problem for i in items)},
+        {
+            "items": items,
+            "subtotal": sum((item.line_total for item in items), 0),
+            "priced": priced,
+            "has_problems": any(i.problem for i in items),
+        },
     )
 
 

@@ -222,3 +222,17 @@ def test_checkout_shows_the_members_points_and_wallet(client, shopper, variant, 
     # ¥100 of goods ships free (from ¥99); 500 points take off ¥5; the wallet pays ¥30.
     assert priced.amount_due == Decimal("100.00") - Decimal("5.00") - Decimal("30.00")
     assert form is not None
+
+
+def test_the_cart_shows_the_members_tier_discount_as_its_own_line(client, shopper, tiers, variant):
+    member = member_services.ensure_member(user=shopper)
+    member.tier = tiers["gold"]
+    member.save()
+    client.force_login(shopper)
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+
+    response = client.get("/cart/")
+
+    priced = response.context["priced"]
+    assert [(a.kind, a.amount) for a in priced.adjustments] == [("tier", Decimal("-10.00"))]
+    assert "金卡" in response.content.decode() and "¥190.00" in response.content.decode()
