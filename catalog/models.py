@@ -145,15 +145,24 @@ class AttributeOption(models.Model):
         return self.value
 
 
+def visible_product(prefix: str = "", *, at=None) -> Q:
+    """The condition for a shopper to see a product: published, inside its window.
+
+    ``prefix`` reaches the product through a relation ("product__" from a variant),
+    so callers join instead of filtering on a subquery of every visible product.
+    """
+    at = at or timezone.now()
+    return (
+        (Q(**{f"{prefix}available_from__isnull": True}) | Q(**{f"{prefix}available_from__lte": at}))
+        & (Q(**{f"{prefix}available_until__isnull": True}) | Q(**{f"{prefix}available_until__gt": at}))
+        & Q(**{f"{prefix}is_published": True})
+    )
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self, *, at=None):
         """Published products whose availability window includes ``at`` (now)."""
-        at = at or timezone.now()
-        return self.filter(
-            Q(available_from__isnull=True) | Q(available_from__lte=at),
-            Q(available_until__isnull=True) | Q(available_until__gt=at),
-            is_published=True,
-        )
+        return self.filter(visible_product(at=at))
 
 
 class Product(models.Model):

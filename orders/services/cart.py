@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from catalog.models import Product, ProductImage, Variant
+from catalog.models import Product, ProductImage, Variant, visible_product
 from orders.exceptions import CartError
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
 
@@ -135,7 +135,7 @@ def _check_quantity(quantity: int) -> None:
 
 def _sellable_variant(variant_id: int) -> Variant:
     variant = (
-        Variant.objects.filter(pk=variant_id, is_active=True, product__in=Product.objects.visible())
+        Variant.objects.filter(visible_product("product__"), pk=variant_id, is_active=True)
         .select_related("product")
         .first()
     )
@@ -177,7 +177,7 @@ def merge_carts(*, session, user) -> None:
     member = MemberCart(user)
     existing = member.quantities()
     sellable = set(
-        Variant.objects.filter(pk__in=quantities, is_active=True, product__in=Product.objects.visible()).values_list(
+        Variant.objects.filter(visible_product("product__"), pk__in=quantities, is_active=True).values_list(
             "pk", flat=True
         )
     )
