@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import translation
 
 VERSION_KEY = "catalog:version"
@@ -93,6 +94,43 @@ def cached(key: str, build, timeout: int = TIMEOUT):
         value = build()
         pages.set(key, value, timeout)
     return value
+
+
+CSRF_PLACEHOLDER = "__shop_csrf_token__"
+
+
+def for_guests_with_csrf(*, seconds: int, vary_on_cookie: str, on_hit=None):
+    """Like ``for_guests``, for a page with a form: each visitor still gets their own CSRF token.
+
+    The view renders ``{% csrf_token %}`` as a placeholder (the context's
+    ``csrf_token`` is CSRF_PLACEHOLDER); the cached page keeps it, and every
+    response swaps in the visitor's token. ``vary_on_cookie`` names a cookie
+    the page shows (recently viewed products), which joins the cache key;
+    ``on_hit(request, response, *args, **kwargs)`` does what the view would
+    have done to the response (set that cookie).
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            plain = request.method == "GET" and _is_plain_guest(request)
+            key = page_key("response", request.path, query_key(request), request.COOKIES.get(vary_on_cookie, ""))
+            content = pages_cache().get(key) if plain else None
+            if content is None:
+                response = view(request, *args, **kwargs)
+                if plain and response.status_code == 200 and not response.streaming:
+                    pages_cache().set(key, response.content, seconds)
+            else:
+                response = HttpResponse(content)
+                if on_hit is not None:
+                    on_hit(request, response, *args, **kwargs)
+            if not response.streaming and CSRF_PLACEHOLDER.encode() in response.content:
+                response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+            return response
+
+        return wrapper
+
+    return decorate
 
 
 def for_guests(view):

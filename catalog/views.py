@@ -8,11 +8,16 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
-from catalog.cache import cached, for_guests, page_key, query_key
+from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, for_guests_with_csrf, page_key, query_key
 from catalog.filters import ProductFilter
+from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import clean_query, search_products
 from catalog.variants import option_choices, pick_variant
+
+
+# A whole cached product page (guests without a session) is as fresh as its pick-up stock figures.
+PRODUCT_PAGE_SECONDS = 15
 
 
 class Listing:
@@ -103,7 +108,13 @@ def search(request):
     )
 
 
+def _remember_on_hit(request, response, slug):
+    head = cached(page_key("product-head", slug), lambda: selectors.product_head(slug))
+    remember_product(request, response, head.pk)
+
+
 @require_GET
+@for_guests_with_csrf(seconds=PRODUCT_PAGE_SECONDS, vary_on_cookie=RECENTLY_VIEWED_COOKIE, on_hit=_remember_on_hit)
 def product_detail(request, slug):
     # A light, cached head (the product row and its variants) is all a cache hit needs; the full
     # product with images, options, attributes and related products loads only on a miss.
@@ -141,6 +152,8 @@ def product_detail(request, slug):
             ),
             "fragment_key": page_key("product-page", head.pk, variant.pk if variant else 0),
             "recent_key": page_key("recently-viewed", *recent_ids),
+            # Swapped for the visitor's own token on the way out (see for_guests_with_csrf).
+            "csrf_token": CSRF_PLACEHOLDER,
             **_provided_context(request, head, variant),
         },
     )

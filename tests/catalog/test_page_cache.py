@@ -124,3 +124,30 @@ def test_a_guest_with_a_cart_sees_their_own_badge_not_a_cached_page(client, shel
     client.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 2})
 
     assert 'badge-count">2<' in client.get("/c/tea/").content.decode()
+
+
+def test_a_cached_product_page_gives_each_guest_a_working_csrf_token_of_their_own(shelf):
+    import re
+
+    from django.test import Client
+
+    from catalog.cache import CSRF_PLACEHOLDER
+
+    _, product = shelf
+    product.variants.update(is_in_stock=True)
+    Client().get("/p/longjing/")  # fills the cache
+    tokens = []
+    for _ in range(2):
+        guest = Client(enforce_csrf_checks=True)
+        with CaptureQueriesContext(connection) as captured:
+            page = guest.get("/p/longjing/").content.decode()
+        assert len(captured) == 0  # served whole from the cache
+        assert CSRF_PLACEHOLDER not in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        response = guest.post(
+            "/cart/add/", {"csrfmiddlewaretoken": token, "variant": product.variants.get().pk, "quantity": 1}
+        )
+        assert response.status_code == 302
+        assert guest.session["cart"] == {str(product.variants.get().pk): 1}
+    assert tokens[0] != tokens[1]
