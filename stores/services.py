@@ -216,9 +216,27 @@ def delivery_shortages(*, lines: Lines) -> dict[int, int]:
 
 
 def choose_delivery_store(*, lines: Lines) -> Store | None:
-    """The first delivery source, in the configured order, that has every line."""
-    matches = _stores_covering(delivery_stores(), list(lines))
-    return matches[0] if matches else None
+    """The first delivery source, in the configured order, that has every line.
+
+    One query: the stock rows of these SKUs in delivery sources, with their stores.
+    """
+    wanted = _merge(lines)
+    rows = Stock.objects.filter(
+        variant_id__in=wanted, store__is_active=True, store__is_delivery_source=True
+    ).select_related("store")
+    stores: dict[int, Store] = {}
+    covered: Counter = Counter()
+    for row in rows:
+        if row.available >= wanted[row.variant_id]:
+            stores[row.store_id] = row.store
+            covered[row.store_id] += 1
+    candidates = [store for store_id, store in stores.items() if covered[store_id] == len(wanted)]
+    if settings.SHOP_DELIVERY_SOURCE_ORDER == "warehouses-first":
+        # Warehouses (kind "warehouse") before stores, then by priority.
+        candidates.sort(key=lambda store: (store.kind != Store.Kind.WAREHOUSE, store.priority, store.code))
+    else:
+        candidates.sort(key=lambda store: (store.priority, store.code))
+    return candidates[0] if candidates else None
 
 
 def pickup_stores_with(*, lines: Lines) -> list[Store]:

@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.models import Product, Variant
+from catalog.models import Variant, visible_product
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders.exceptions import CheckoutError, PricesChanged
@@ -101,13 +102,22 @@ def member_for_checkout(user_id: int) -> MemberProfile:
 
 
 def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
+    """The member's cart lines; each variant carries ``on_sale`` (active, product visible now)."""
+    on_sale = ExpressionWrapper(
+        visible_product("variant__product__") & Q(variant__is_active=True), output_field=BooleanField()
+    )
     rows = (
         CartLine.objects.filter(cart__user_id=user_id)
         .select_related("variant__product")
         .prefetch_related("variant__option_values")
+        .annotate(on_sale=on_sale)
         .order_by("added_at", "id")
     )
-    return [(row.variant, row.quantity) for row in rows]
+    lines = []
+    for row in rows:
+        row.variant.on_sale = row.on_sale
+        lines.append((row.variant, row.quantity))
+    return lines
 
 
 def shipping_methods_for(province: str) -> list[ShippingMethod]:
@@ -121,11 +131,8 @@ def pickup_stores_for(lines: list[tuple[Variant, int]]) -> list[Store]:
 def _check_lines(lines: list[tuple[Variant, int]]) -> None:
     if not lines:
         raise CheckoutError(_("Your cart is empty."))
-    visible = set(
-        Product.objects.visible().filter(pk__in=[v.product_id for v, _ in lines]).values_list("pk", flat=True)
-    )
     for variant, _quantity in lines:
-        if not variant.is_active or variant.product_id not in visible:
+        if not variant.on_sale:
             raise CheckoutError(
                 _("%(name)s is no longer on sale; remove it from your cart.") % {"name": variant.product.name}
             )
@@ -172,13 +179,11 @@ def place_order(*, user_id: int, token: uuid.UUID, choice: CheckoutChoice, expec
     """Turn the member's cart into an order that holds its stock.
 
     Idempotent on ``token``: the same checkout submitted ten times makes one
-    order. Locks the cart, then the stock rows in pk order; re-checks stock
+    order (the twin check runs under the cart lock, and the token is unique
+    in the database). Locks the cart, then the stock rows in pk order; re-checks stock
     inside the lock; never oversells. Raises CheckoutError (incl.
     PricesChanged) or OutOfStock, both with a message for the shopper.
     """
-    existing = Order.objects.filter(checkout_token=token).first()
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             return _place_order_locked(user_id=user_id, token=token, choice=choice, expected_total=expected_total)
