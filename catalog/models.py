@@ -159,6 +159,10 @@ def visible_product(prefix: str = "", *, at=None) -> Q:
     )
 
 
+# Columns only search reads: large (the whole text, its vector), so pages leave them behind.
+SEARCH_COLUMNS = ("search_document", "search_vector")
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self, *, at=None):
         """Published products whose availability window includes ``at`` (now)."""

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from catalog.models import (
+    SEARCH_COLUMNS,
     Attribute,
     Category,
     OptionValue,
@@ -27,7 +28,7 @@ class CategoryNode:
 
 
 def visible_products() -> QuerySet[Product]:
-    return Product.objects.visible()
+    return Product.objects.visible().defer(*SEARCH_COLUMNS)
 
 
 def with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:

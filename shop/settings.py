@@ -141,6 +141,9 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": 20000},
 }
 
+# Database sessions, minus the existence check before each new one (see shop/sessions.py).
+SESSION_ENGINE = "shop.sessions"
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without Redis (the embedded demo) tasks run inline, in the request that queues them.

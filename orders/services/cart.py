@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from catalog.models import Product, ProductImage, Variant, visible_product
+from catalog.models import SEARCH_COLUMNS, Product, ProductImage, Variant, visible_product
+from catalog.cache import cached, page_key
 from orders.exceptions import CartError
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
 
@@ -134,14 +135,24 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _sellable_variant(variant_id: int) -> Variant:
-    variant = (
-        Variant.objects.filter(visible_product("product__"), pk=variant_id, is_active=True)
-        .select_related("product")
-        .first()
-    )
-    if variant is None:
+    # Cached under the catalogue version (any edit to the product or variant drops it);
+    # checkout checks again against the database before an order is placed.
+    variant = cached(page_key("sellable-variant", variant_id), lambda: _load_sellable_variant(variant_id) or NOT_SELLABLE)
+    if isinstance(variant, str):
         raise CartError(_("This item is not on sale at the moment."))
     return variant
+
+
+NOT_SELLABLE = "not-sellable"  # cached too, so junk ids do not reach the database twice
+
+
+def _load_sellable_variant(variant_id: int) -> Variant | None:
+    return (
+        Variant.objects.filter(visible_product("product__"), pk=variant_id, is_active=True)
+        .select_related("product")
+        .defer(*(f"product__{column}" for column in SEARCH_COLUMNS))
+        .first()
+    )
 
 
 def add_to_cart(*, cart: CartStore, variant_id: int, quantity: int) -> Variant:
@@ -211,6 +222,7 @@ def cart_items(cart: CartStore) -> list[CartItem]:
     variants = (
         Variant.objects.filter(pk__in=quantities)
         .select_related("product")
+        .defer(*(f"product__{column}" for column in SEARCH_COLUMNS))
         .prefetch_related(
             "option_values__option",
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),

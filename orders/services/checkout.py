@@ -13,7 +13,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.models import Variant, visible_product
+from catalog.models import SEARCH_COLUMNS, Variant, visible_product
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders.exceptions import CheckoutError, PricesChanged
@@ -109,6 +109,7 @@ def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
     rows = (
         CartLine.objects.filter(cart__user_id=user_id)
         .select_related("variant__product")
+        .defer(*(f"variant__product__{column}" for column in SEARCH_COLUMNS))
         .prefetch_related("variant__option_values")
         .annotate(on_sale=on_sale)
         .order_by("added_at", "id")

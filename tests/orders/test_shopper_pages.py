@@ -223,3 +223,20 @@ def test_a_bad_phone_number_is_a_form_error(client, shopper):
     response = client.post("/account/addresses/new/", {"recipient": "x", "phone": "call me", "province": "a", "city": "b", "district": "c", "detail": "d"})
 
     assert response.status_code == 200 and response.context["form"].errors["phone"]
+
+
+def test_a_product_unpublished_after_someone_added_it_cannot_be_added_again(client, variant):
+    from catalog.services import set_published
+
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    set_published(product_ids=[variant.product_id], is_published=False)
+
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+
+    assert client.session["cart"] == {str(variant.pk): 1}
+
+
+def test_a_new_guest_session_is_one_insert(client, variant, django_assert_num_queries):
+    # The variant check, then the session INSERT in its savepoint (a transaction outside tests): no existence check.
+    with django_assert_num_queries(4):
+        client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
