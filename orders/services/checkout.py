@@ -227,7 +227,10 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
             raise OutOfStock(shortages=shortages, names={variant.pk: variant.product.name for variant, _q in lines})
 
     order = _create_order(user_id, token, choice, priced, store)
-    # Locks the stock rows in pk order and re-checks availability inside the lock.
+    CartLine.objects.filter(cart=cart).delete()
+    queue_email(kind="order_placed", order=order)
+    # Stock rows are locked as late as possible, so buyers of the same SKU wait on each other
+    # only briefly: in pk order, re-checking availability inside the lock.
     reserve_stock(store_id=store.pk, lines=wanted, reference=order.number)
     # Then the member's account (one row lock): points and stored value, never below zero.
     if priced.points_used:
@@ -242,8 +245,6 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
             status=Payment.Status.SUCCEEDED,
             transaction_id=f"wallet-{order.number}",
         )
-    CartLine.objects.filter(cart=cart).delete()
-    queue_email(kind="order_placed", order=order)
     if priced.amount_due == 0:
         move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full from stored value"))
     return order
