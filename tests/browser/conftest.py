@@ -96,3 +96,14 @@ def screenshot(page, request):
         page.screenshot(path=str(Path(folder) / f"{test}-{next(steps):02d}-{step}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def warehouse(transactional_db):
+    """The online warehouse that ships delivery orders; nobody picks up there."""
+    from stores.models import Store
+    from tests.factories import StoreFactory
+
+    return StoreFactory(
+        code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False
+    )

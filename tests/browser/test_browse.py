@@ -13,14 +13,10 @@ from playwright.sync_api import expect
 
 from catalog.models import Option, OptionValue
 from catalog.services import refresh_product_summary
+from tests.browser.steps import fits_the_screen
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.browser
-
-
-def fits_the_screen(page) -> bool:
-    """No sideways scrolling: nothing on the page is wider than the phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.fixture

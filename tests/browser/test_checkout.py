@@ -16,29 +16,18 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import translation
 from playwright.sync_api import expect
 
 from orders.models import CartLine, Order, Payment
 from orders.services import CheckoutChoice, add_to_cart, place_order
 from orders.services.cart import MemberCart
-from stores.models import Stock, Store
+from stores.models import Stock
 from stores.services import receive_stock
 from tests.conftest import SHOPPER_PASSWORD
+from tests.browser.steps import add_to_cart_on_the_product_page, fits_the_screen, status_label
 from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
 
 pytestmark = pytest.mark.browser
-
-
-def fits_the_screen(page) -> bool:
-    """No sideways scrolling: nothing on the page is wider than the phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def status_label(status: str) -> str:
-    """The status as a shopper reads it in simplified Chinese."""
-    with translation.override("zh-hans"):
-        return str(Order.Status(status).label)
 
 
 def log_in(page, user, next_url: str, screenshot=None) -> None:
@@ -53,23 +42,6 @@ def log_in(page, user, next_url: str, screenshot=None) -> None:
     form.locator('button[type="submit"]').tap()
     expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
     expect(page.locator('.site-header .top-links a[href="/accounts/login/"]')).to_have_count(0)
-
-
-def add_to_cart_on_the_product_page(page, variant, quantity: int) -> None:
-    page.goto(variant.product.get_absolute_url())
-    expect(page.get_by_role("heading", level=1)).to_have_text(variant.product.name)
-    form = page.locator("form.add-to-cart")
-    form.locator('input[name="quantity"]').fill(str(quantity))
-    form.locator('button[type="submit"]').tap()
-    expect(page.locator(".messages .message.success")).to_contain_text(variant.product.name)
-
-
-@pytest.fixture
-def warehouse(db):
-    """The online warehouse that ships delivery orders; nobody picks up there."""
-    return StoreFactory(
-        code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False
-    )
 
 
 @pytest.fixture

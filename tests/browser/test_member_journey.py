@@ -21,32 +21,26 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils import translation
 from playwright.sync_api import expect
 
 from members.models import MemberProfile, PointsEntry, Tier, TierChange, WalletEntry
 from members.services import ensure_member, staff_top_up_wallet
 from orders.models import Order, Payment
 from orders.services import ship_order
-from stores.models import Stock, Store
+from stores.models import Stock
 from tests.conftest import SHOPPER_PASSWORD
-from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
+from tests.browser.steps import (
+    add_to_cart_on_the_product_page,
+    fits_the_screen,
+    go_to_checkout_from_the_cart,
+    status_label,
+)
+from tests.factories import AddressFactory, ShippingMethodFactory, stocked_variant
 
 pytestmark = pytest.mark.browser
 
 NEW_EMAIL = "xiaomei@example.com"
 NEW_PASSWORD = "a-long-unusual-pass-42"
-
-
-def fits_the_screen(page) -> bool:
-    """No sideways scrolling: nothing on the page is wider than the phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def status_label(status: str) -> str:
-    """The status as a shopper reads it in simplified Chinese."""
-    with translation.override("zh-hans"):
-        return str(Order.Status(status).label)
 
 
 def link_in(message) -> str:
@@ -66,22 +60,6 @@ def log_in(page, email: str, password: str, next_url: str | None = None) -> None
     expect(page.locator('.site-header .top-links a[href="/accounts/login/"]')).to_have_count(0)
 
 
-def add_to_cart_on_the_product_page(page, variant, quantity: int) -> None:
-    page.goto(variant.product.get_absolute_url())
-    expect(page.get_by_role("heading", level=1)).to_have_text(variant.product.name)
-    form = page.locator("form.add-to-cart")
-    form.locator('input[name="quantity"]').fill(str(quantity))
-    form.locator('button[type="submit"]').tap()
-    expect(page.locator(".messages .message.success")).to_contain_text(variant.product.name)
-
-
-def go_to_checkout_from_the_cart(page) -> None:
-    page.locator(".site-header .cart-link").tap()
-    expect(page).to_have_url(re.compile(r"/cart/$"))
-    page.locator('.cart-summary a[href="/checkout/"]').tap()
-    expect(page).to_have_url(re.compile(r"/checkout/$"))
-
-
 def verified_member(email: str, *, username: str):
     """A shopper who signed up earlier and confirmed their email (member profile at the lowest tier)."""
     user = get_user_model().objects.create_user(username=username, email=email, password=SHOPPER_PASSWORD)
@@ -98,14 +76,6 @@ def tiers(transactional_db):
         name="银卡", code="silver", rank=2, threshold=Decimal("100"), points_multiplier=Decimal("1.5")
     )
     return regular, silver
-
-
-@pytest.fixture
-def warehouse(transactional_db):
-    """The online warehouse that ships delivery orders; nobody picks up there."""
-    return StoreFactory(
-        code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False
-    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from orders.models import CartLine
 from orders.services import add_to_cart, change_quantity, merge_carts, remove_from_cart
 from orders.services.cart import MAX_LINE_QUANTITY, MemberCart, SessionCart, cart_count, cart_items
 from stores.services import reserve_stock
-from tests.factories import VariantFactory, stocked_variant
+from tests.factories import stocked_variant
 
 pytestmark = pytest.mark.django_db
 
