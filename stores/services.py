@@ -176,73 +176,59 @@ def refresh_product_stock_flags(*, variant_ids: Iterable[int]) -> None:
     refresh_product_stock(product_ids=product_ids)
 
 
-def delivery_stores() -> list[Store]:
-    """Stores that may ship delivery orders, in the order they are tried.
+def _delivery_order(store: Store) -> tuple:
+    """Where a store stands in the queue of delivery sources (SHOP_DELIVERY_SOURCE_ORDER).
 
-    ``SHOP_DELIVERY_SOURCE_ORDER`` is "warehouses-first" (online warehouses,
-    then stores, each by priority) or "priority" (priority alone).
+    "warehouses-first": online warehouses, then stores, each by priority;
+    "priority": priority alone.
     """
-    stores = Store.objects.filter(is_active=True, is_delivery_source=True)
     if settings.SHOP_DELIVERY_SOURCE_ORDER == "warehouses-first":
-        # "warehouse" sorts after "store": order by kind descending puts warehouses first.
-        return list(stores.order_by("-kind", "priority", "code"))
-    return list(stores.order_by("priority", "code"))
+        return (store.kind != Store.Kind.WAREHOUSE, store.priority, store.code)
+    return (store.priority, store.code)
 
 
-def _stores_covering(stores: list[Store], lines: Lines) -> list[Store]:
+def delivery_stores() -> list[Store]:
+    """Stores that may ship delivery orders, in the order they are tried."""
+    return sorted(Store.objects.filter(is_active=True, is_delivery_source=True), key=_delivery_order)
+
+
+def _stores_with_everything(lines: Lines, **store_filters) -> list[Store]:
+    """Stores matching ``store_filters`` whose stock covers every line now, in one query."""
     wanted = _merge(lines)
-    if not wanted or not stores:
+    if not wanted:
         return []
+    rows = Stock.objects.filter(variant_id__in=wanted, **{f"store__{k}": v for k, v in store_filters.items()})
+    stores: dict[int, Store] = {}
     covered: Counter = Counter()
-    rows = Stock.objects.filter(store__in=stores, variant_id__in=wanted).values_list(
-        "store_id", "variant_id", "on_hand", "reserved"
-    )
-    for store_id, variant_id, on_hand, reserved in rows:
-        if on_hand - reserved >= wanted[variant_id]:
-            covered[store_id] += 1
-    return [store for store in stores if covered[store.pk] == len(wanted)]
+    for row in rows.select_related("store"):
+        if row.available >= wanted[row.variant_id]:
+            stores[row.store_id] = row.store
+            covered[row.store_id] += 1
+    return [store for store_id, store in stores.items() if covered[store_id] == len(wanted)]
 
 
 def delivery_shortages(*, lines: Lines) -> dict[int, int]:
     """For lines no single delivery source can fill: the most any one source has of it."""
     wanted = _merge(lines)
     best = dict.fromkeys(wanted, 0)
-    rows = Stock.objects.filter(store__in=delivery_stores(), variant_id__in=wanted).values_list(
-        "variant_id", "on_hand", "reserved"
-    )
+    rows = Stock.objects.filter(
+        variant_id__in=wanted, store__is_active=True, store__is_delivery_source=True
+    ).values_list("variant_id", "on_hand", "reserved")
     for variant_id, on_hand, reserved in rows:
         best[variant_id] = max(best[variant_id], on_hand - reserved)
     return {variant_id: best[variant_id] for variant_id, quantity in wanted.items() if best[variant_id] < quantity}
 
 
 def choose_delivery_store(*, lines: Lines) -> Store | None:
-    """The first delivery source, in the configured order, that has every line.
-
-    One query: the stock rows of these SKUs in delivery sources, with their stores.
-    """
-    wanted = _merge(lines)
-    rows = Stock.objects.filter(
-        variant_id__in=wanted, store__is_active=True, store__is_delivery_source=True
-    ).select_related("store")
-    stores: dict[int, Store] = {}
-    covered: Counter = Counter()
-    for row in rows:
-        if row.available >= wanted[row.variant_id]:
-            stores[row.store_id] = row.store
-            covered[row.store_id] += 1
-    candidates = [store for store_id, store in stores.items() if covered[store_id] == len(wanted)]
-    if settings.SHOP_DELIVERY_SOURCE_ORDER == "warehouses-first":
-        # Warehouses (kind "warehouse") before stores, then by priority.
-        candidates.sort(key=lambda store: (store.kind != Store.Kind.WAREHOUSE, store.priority, store.code))
-    else:
-        candidates.sort(key=lambda store: (store.priority, store.code))
-    return candidates[0] if candidates else None
+    """The first delivery source, in the configured order, that has every line."""
+    candidates = _stores_with_everything(lines, is_active=True, is_delivery_source=True)
+    return min(candidates, key=_delivery_order, default=None)
 
 
 def pickup_stores_with(*, lines: Lines) -> list[Store]:
     """Active pick-up stores that have every line available now."""
-    stores = list(Store.objects.filter(is_active=True, is_pickup_enabled=True, kind=Store.Kind.STORE).order_by("priority", "code"))
-    return _stores_covering(stores, list(lines))
+    candidates = _stores_with_everything(lines, is_active=True, is_pickup_enabled=True, kind=Store.Kind.STORE)
+    return sorted(candidates, key=lambda store: (store.priority, store.code))
 
 
 def claim_low_stock_alerts() -> list[int]:
