@@ -99,26 +99,32 @@ def cached(key: str, build, timeout: int = TIMEOUT):
 CSRF_PLACEHOLDER = "__shop_csrf_token__"
 
 
-def for_guests_with_csrf(*, seconds: int, vary_on_cookie: str, on_hit=None):
-    """Like ``for_guests``, for a page with a form: each visitor still gets their own CSRF token.
+def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_hit=None):
+    """Serve a page whole from the cache to visitors it cannot differ for.
 
-    The view renders ``{% csrf_token %}`` as a placeholder (the context's
-    ``csrf_token`` is CSRF_PLACEHOLDER); the cached page keeps it, and every
-    response swaps in the visitor's token. ``vary_on_cookie`` names a cookie
-    the page shows (recently viewed products), which joins the cache key;
-    ``on_hit(request, response, *args, **kwargs)`` does what the view would
-    have done to the response (set that cookie).
+    That is a guest with no session (so no cart, no messages): the page then
+    depends only on its URL, the language, the catalogue version and, when
+    named, ``vary_on_cookie`` (recently viewed products), which joins the key.
+    ``on_hit(request, response, *args, **kwargs)`` does on a cache hit what
+    the view would have done to the response (set that cookie). A response
+    setting any other cookie is not cached.
+
+    A page with a form renders ``{% csrf_token %}`` as CSRF_PLACEHOLDER (the
+    context's ``csrf_token``); every response, cached or not, gets the
+    visitor's own token swapped in.
     """
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             plain = request.method == "GET" and _is_plain_guest(request)
-            key = page_key("response", request.path, query_key(request), request.COOKIES.get(vary_on_cookie, ""))
+            cookie = request.COOKIES.get(vary_on_cookie, "") if vary_on_cookie else ""
+            key = page_key("response", request.path, query_key(request), cookie)
             content = pages_cache().get(key) if plain else None
             if content is None:
                 response = view(request, *args, **kwargs)
-                if plain and response.status_code == 200 and not response.streaming:
+                cacheable = response.status_code == 200 and not response.streaming
+                if plain and cacheable and set(response.cookies) <= {vary_on_cookie}:
                     pages_cache().set(key, response.content, seconds)
             else:
                 response = HttpResponse(content)
@@ -131,30 +137,6 @@ def for_guests_with_csrf(*, seconds: int, vary_on_cookie: str, on_hit=None):
         return wrapper
 
     return decorate
-
-
-def for_guests(view):
-    """Serve a page whole from the cache to visitors it cannot differ for.
-
-    That is a guest with no session (so no cart, no messages): the page then
-    depends only on its URL, the language and the catalogue version. Pages
-    for anyone else, and responses that set cookies, are rendered as usual.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or not _is_plain_guest(request):
-            return view(request, *args, **kwargs)
-        key = page_key("response", request.path, query_key(request))
-        content = pages_cache().get(key)
-        if content is not None:
-            return HttpResponse(content)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            pages_cache().set(key, response.content, TIMEOUT)
-        return response
-
-    return wrapper
 
 
 def _is_plain_guest(request) -> bool:

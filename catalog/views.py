@@ -8,7 +8,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
-from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, for_guests_with_csrf, page_key, query_key
+from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, query_key
 from catalog.filters import ProductFilter
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
@@ -59,7 +59,7 @@ class Listing:
 
 
 @require_GET
-@for_guests
+@for_guests()
 def category_list(request):
     # The tree is read only when the cached fragment is missing.
     tree = SimpleLazyObject(selectors.category_tree)
@@ -67,7 +67,7 @@ def category_list(request):
 
 
 @require_GET
-@for_guests
+@for_guests()
 def category_detail(request, slug):
     category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
     listing = Listing(
@@ -91,7 +91,7 @@ def category_detail(request, slug):
 
 
 @require_GET
-@for_guests
+@for_guests()
 def search(request):
     query = clean_query(request.GET.get("q"))
     listing = Listing(
@@ -114,7 +114,7 @@ def _remember_on_hit(request, response, slug):
 
 
 @require_GET
-@for_guests_with_csrf(seconds=PRODUCT_PAGE_SECONDS, vary_on_cookie=RECENTLY_VIEWED_COOKIE, on_hit=_remember_on_hit)
+@for_guests(seconds=PRODUCT_PAGE_SECONDS, vary_on_cookie=RECENTLY_VIEWED_COOKIE, on_hit=_remember_on_hit)
 def product_detail(request, slug):
     # A light, cached head (the product row and its variants) is all a cache hit needs; the full
     # product with images, options, attributes and related products loads only on a miss.
@@ -152,7 +152,7 @@ def product_detail(request, slug):
             ),
             "fragment_key": page_key("product-page", head.pk, variant.pk if variant else 0),
             "recent_key": page_key("recently-viewed", *recent_ids),
-            # Swapped for the visitor's own token on the way out (see for_guests_with_csrf).
+            # Swapped for the visitor's own token on the way out (see catalog.cache.for_guests).
             "csrf_token": CSRF_PLACEHOLDER,
             **_provided_context(request, head, variant),
         },

@@ -14,7 +14,7 @@ from marketing import selectors as marketing_selectors
 
 
 @require_GET
-@for_guests
+@for_guests()
 def home(request):
     # The sections are read only when the cached fragment is missing (see catalog/cache.py).
     return render(
