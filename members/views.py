@@ -36,6 +36,7 @@ from members.services import (
     save_address,
     set_marketing_consent,
 )
+from shop.redirects import safe_target
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +185,7 @@ def address_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         save_address(address=form.save(commit=False))
         messages.success(request, _("Address saved."))
-        target = request.GET.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else "members:address-list")
+        return redirect(safe_target(request, request.GET.get("next")) or "members:address-list")
     return render(request, "members/address_form.html", {"form": form, "address": address})
 
 

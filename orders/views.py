@@ -36,12 +36,12 @@ from orders.services.checkout import (
     price_lines,
     shipping_methods_for,
 )
+from shop.redirects import safe_target
 from stores.exceptions import StockError
 
 
 def _back(request, fallback: str):
-    target = request.POST.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
+    return redirect(safe_target(request, request.POST.get("next")) or fallback)
 
 
 @require_GET

@@ -5,12 +5,12 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
 from catalog.cache import for_guests, page_key
 from marketing import selectors as marketing_selectors
+from shop.redirects import safe_target
 
 
 @require_GET
@@ -38,10 +38,8 @@ def switch_language(request, code):
     works from any page without a form or JavaScript.
     """
     # Back to where the shopper clicked: ?next=, else the page the link was on (Referer).
-    target = request.GET.get("next") or request.headers.get("Referer") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = reverse("home")
-    response = HttpResponseRedirect(target)
+    candidate = request.GET.get("next") or request.headers.get("Referer")
+    response = HttpResponseRedirect(safe_target(request, candidate) or reverse("home"))
     if code in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 60 * 60, samesite="Lax"

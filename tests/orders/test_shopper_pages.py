@@ -240,3 +240,10 @@ def test_a_new_guest_session_is_one_insert(client, variant, django_assert_num_qu
     # The variant check, then the session INSERT in its savepoint (a transaction outside tests): no existence check.
     with django_assert_num_queries(4):
         client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+
+
+@pytest.mark.parametrize("target", ["//evil.example.com/", "/\\evil.example.com/", "https://evil.example.com/", "javascript:alert(1)"])
+def test_adding_to_the_cart_never_sends_the_browser_to_another_site(client, variant, target):
+    response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1, "next": target})
+
+    assert response["Location"] == "/cart/"
