@@ -41,7 +41,7 @@ from members.models import (
     WalletTopUp,
 )
 from members.services.wallet import TOP_UP_MAX, TOP_UP_MIN
-from shop.templatetags.money import money
+from shop.money import format_money as money
 
 RECENT_ENTRIES = 20  # ledger rows shown on a member's page; the full ledgers have their own lists
 POINTS_ADJUST_LIMIT = 10_000_000

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from shop.templatetags.money import money
+from shop.money import format_money as money
 
 
 class MemberError(Exception):

@@ -288,7 +288,12 @@ class WalletTopUp(models.Model):
         verbose_name = _("wallet top-up")
         verbose_name_plural = _("wallet top-ups")
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="topup_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="topup_amount_positive"),
+            models.UniqueConstraint(
+                fields=["transaction_id"], condition=~Q(transaction_id=""), name="topup_unique_transaction"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

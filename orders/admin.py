@@ -33,7 +33,7 @@ from orders.models import (
     ReturnRequest,
     ShippingMethod,
 )
-from shop.templatetags.money import money
+from shop.money import format_money as money
 from stores.exceptions import StockError
 
 # What a service may refuse with a message fit for the page.

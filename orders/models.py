@@ -168,6 +168,9 @@ class Order(models.Model):
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Claimed once by a conditional update when the order is counted for the member
+    # (points, spend, tier, referral), so a task run twice or a crash never counts it twice.
+    counted_at = models.DateTimeField(_("counted for the member at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -221,7 +224,15 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """A line as bought: names and prices are copied so later edits never rewrite history."""
+    """A line as bought: names and prices are copied so later edits never rewrite history.
+
+    Money per line: ``line_total`` is the gross (unit price × quantity);
+    ``discount`` is this line's share of every order-level discount (tier,
+    promotions, coupon; one ``OrderLineAdjustment`` row per share says why);
+    ``points_used``/``points_value`` its share of the points paid with; and
+    ``net_total`` what the shopper paid for it in money. Refunds pay back
+    net amounts and give back the points share.
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
@@ -230,8 +241,14 @@ class OrderLine(models.Model):
     options = models.CharField(_("options"), max_length=200, blank=True)
     unit_price = money_field(_("unit price"))
     quantity = models.PositiveSmallIntegerField(_("quantity"))
-    line_total = money_field(_("line total"))
+    line_total = money_field(_("gross"))
+    discount = money_field(_("discount share"), default=Decimal("0.00"))
+    points_used = models.PositiveIntegerField(_("points share"), default=0)
+    points_value = money_field(_("points value share"), default=Decimal("0.00"))
+    net_total = money_field(_("net paid"), default=Decimal("0.00"))
     refunded_quantity = models.PositiveSmallIntegerField(_("refunded quantity"), default=0)
+    refunded_amount = money_field(_("refunded amount"), default=Decimal("0.00"))
+    refunded_points = models.PositiveIntegerField(_("refunded points"), default=0)
 
     class Meta:
         verbose_name = _("order line")
@@ -239,6 +256,19 @@ class OrderLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(refunded_quantity__lte=F("quantity")), name="order_line_refund_within_quantity"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_unit_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0, points_value__gte=0, net_total__gte=0), name="order_line_shares_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(net_total=F("line_total") - F("discount") - F("points_value")), name="order_line_net_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("net_total")),
+                name="order_line_refund_within_net",
+            ),
+            models.CheckConstraint(condition=Q(refunded_points__lte=F("points_used")), name="order_line_points_refund_within_share"),
         ]
 
     def __str__(self) -> str:
@@ -246,11 +276,26 @@ class OrderLine(models.Model):
 
 
 class OrderAdjustment(models.Model):
-    """A line of the receipt that is not goods: a discount, shipping, points used."""
+    """A line of the receipt that is not goods: a discount, shipping, points used.
+
+    It stores what it is (``kind``) and the figures its description needs
+    (``params``); the description is rendered where it is shown, in the
+    reader's language (``label``). Goods discounts and points are shared out
+    over the lines they cover (``allocations``).
+    """
+
+    class Kind(models.TextChoices):
+        TIER = "tier", _("member discount")
+        PROMOTION = "promotion", _("promotion")
+        COUPON = "coupon", _("coupon")
+        SHIPPING = "shipping", _("shipping")
+        SHIPPING_DISCOUNT = "shipping_discount", _("free shipping")
+        POINTS = "points", _("points")
+        FLOOR = "floor", _("discount limited to the order value")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="adjustments")
-    kind = models.CharField(_("kind"), max_length=30)
-    label = models.CharField(_("description"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    params = models.JSONField(_("details"), default=dict, blank=True)
     amount = money_field(_("amount"))
     reference = models.CharField(_("reference"), max_length=100, blank=True)
 
@@ -261,6 +306,28 @@ class OrderAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount}"
+
+    @property
+    def label(self) -> str:
+        from orders.labels import adjustment_label
+
+        return adjustment_label(self.kind, self.params)
+
+
+class OrderLineAdjustment(models.Model):
+    """One order line's share of one adjustment: why this line costs what it does."""
+
+    adjustment = models.ForeignKey(OrderAdjustment, on_delete=models.CASCADE, related_name="allocations")
+    line = models.ForeignKey("OrderLine", on_delete=models.CASCADE, related_name="allocations")
+    amount = money_field(_("amount"))
+
+    class Meta:
+        verbose_name = _("line share of an adjustment")
+        verbose_name_plural = _("line shares of adjustments")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["adjustment", "line"], name="line_adjustment_once_per_line"),
+        ]
 
 
 class OrderEvent(models.Model):
@@ -305,6 +372,8 @@ class Payment(models.Model):
     # kept, never applied, and flagged so staff refund it.
     needs_refund = models.BooleanField(_("needs refund"), default=False, db_index=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    # Refunds written against this payment (pending or settled; a failed one is given back).
+    refunded_amount = money_field(_("refunded"), default=Decimal("0.00"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -321,18 +390,51 @@ class Payment(models.Model):
                 name="payment_unique_transaction",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")), name="payment_refund_within_amount"
+            ),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="succeeded", needs_refund=False) & ~Q(provider="wallet"),
+                name="payment_one_applied_external_per_order",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(provider="wallet"), name="payment_one_wallet_part_per_order"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} ({self.get_status_display()})"
 
+    @property
+    def refundable(self) -> Decimal:
+        """What this payment brought in and has not been (or is not being) paid back."""
+        if self.status != self.Status.SUCCEEDED:
+            return Decimal("0.00")
+        return self.amount - self.refunded_amount
+
 
 class Refund(models.Model):
+    """A staff (or system) decision to pay money back for an order: which lines, how much, why.
+
+    The money moves in ``RefundPayment`` legs, one per payment it goes back
+    through (wallet first, then the way it was paid). ``key`` makes a
+    decision once-only: a double-submitted form or a task run twice finds
+    the refund it already made.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    key = models.CharField(_("once-only key"), max_length=100, unique=True)
     amount = money_field(_("amount"))
+    points = models.PositiveIntegerField(_("points given back"), default=0)
     reason = models.CharField(_("reason"), max_length=200)
     restock = models.BooleanField(_("returned to stock"), default=False)
-    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -342,10 +444,36 @@ class Refund(models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_non_negative")]
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount}"
+
+
+class RefundPayment(models.Model):
+    """One leg of a refund: money going back through one payment.
+
+    Written pending inside the refund's transaction; the provider is called
+    after commit by a task keyed on this row, and its answer recorded here.
+    """
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="legs")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refund_legs")
+    amount = money_field(_("amount"))
+    status = models.CharField(_("status"), max_length=10, choices=Refund.Status.choices, default=Refund.Status.PENDING)
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund payment")
+        verbose_name_plural = _("refund payments")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.payment.provider} −{self.amount} ({self.get_status_display()})"
 
 
 class RefundLine(models.Model):
@@ -353,6 +481,13 @@ class RefundLine(models.Model):
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     amount = money_field(_("amount"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="refund_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="refund_line_amount_non_negative"),
+        ]
 
 
 class ReturnRequest(models.Model):

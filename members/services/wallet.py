@@ -16,7 +16,7 @@ from members.exceptions import MemberError, NotEnoughBalance, TopUpError
 from members.models import MemberProfile, TopUpBonusRule, WalletEntry, WalletTopUp
 from members.services.accounts import lock_member
 from shop.money import CENT
-from shop.templatetags.money import money
+from shop.money import format_money as money
 
 TOP_UP_MIN = Decimal("1.00")
 TOP_UP_MAX = Decimal("50000.00")

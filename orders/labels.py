@@ -1,0 +1,59 @@
+"""Receipt descriptions of adjustments, rendered in the reader's language where they are shown.
+
+The pricing pipeline and the stored order keep only a kind and its figures
+(``params``); this module turns them into words, so a receipt reads in the
+language of whoever looks at it and an email in the language it is sent in.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from shop.money import format_money
+
+
+def adjustment_label(kind: str, params: dict) -> str:
+    """The description of an adjustment of ``kind`` with ``params``; unknown kinds show the kind."""
+    render = _RENDERERS.get(kind)
+    if render is None:
+        return kind
+    try:
+        return render(params or {})
+    except (KeyError, TypeError, ValueError):
+        # An adjustment stored by an older version without its figures: the kind's own name.
+        from orders.models import OrderAdjustment
+
+        return OrderAdjustment.Kind(kind).label if kind in OrderAdjustment.Kind.values else kind
+
+
+def _tier(params):
+    percent = Decimal(str(params["percent"])).normalize()
+    return _("%(tier)s member discount %(percent)s%%") % {"tier": params["tier"], "percent": f"{percent:f}"}
+
+
+def _shipping(params):
+    return params.get("method") or _("Shipping")
+
+
+def _shipping_discount(params):
+    amount = format_money(Decimal(str(params["free_over"])))
+    if params.get("tier"):
+        return _("%(tier)s members: free shipping from %(amount)s") % {"tier": params["tier"], "amount": amount}
+    return _("Free shipping on orders from %(amount)s") % {"amount": amount}
+
+
+def _points(params):
+    return _("%(points)s points") % {"points": params["points"]}
+
+
+def _floor(params):
+    return _("Discount limited to the order value")
+
+
+_RENDERERS = {
+    "tier": _tier,
+    "shipping": _shipping,
+    "shipping_discount": _shipping_discount,
+    "points": _points,
+    "floor": _floor,
+}
