@@ -148,6 +148,8 @@ class Order(models.Model):
     shipping_method_name = models.CharField(_("shipping method"), max_length=60, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
+    # The language the shopper checked out in: their emails are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     subtotal = money_field(_("goods"))
     discount_total = money_field(_("discounts"), default=Decimal("0.00"))
