@@ -22,7 +22,11 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if SECRET_KEY is None:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is not 'true'")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is not 'true'. On a development machine use the make "
+            "targets (make run, make seed, make manage ARGS='…'), which default to DEBUG=true, or run "
+            "DEBUG=true .venv/bin/python manage.py …"
+        )
     # Only for local development; DEBUG=false refuses to start without a real key.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"
 
@@ -43,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    # Two-factor authentication (TOTP with recovery codes) for staff; the admin logs in
+    # through allauth, so it asks for the code too (see shop/urls.py).
+    "allauth.mfa",
+    "csp",
     "django_filters",
     "shop",
     "catalog",
@@ -55,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shop.middleware.ShopLanguageMiddleware",
@@ -65,6 +74,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+# Under DEBUG, Django answers a missing page with its technical (yellow) page. The demo
+# shows the shop's own 404 instead, as production does; DEBUG_TECHNICAL_404=true brings
+# Django's page back for whoever is debugging URL patterns.
+if DEBUG and not env_bool("DEBUG_TECHNICAL_404", False):
+    MIDDLEWARE.append("shop.error_pages.FriendlyNotFoundMiddleware")
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
@@ -181,6 +195,7 @@ AUTH_PASSWORD_VALIDATORS = [
 SITE_ID = 1
 # The host name account emails link to (django.contrib.sites is kept in step on migrate).
 SHOP_DOMAIN = env_str("SHOP_DOMAIN", "127.0.0.1:8000")
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 # Email and password as before; "phone" adds log-in by a code sent to a mobile number
 # (see the phone block below). "phone" stays optional in the sign-up fields so email
@@ -191,6 +206,16 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "shop.accounts.user_display"
 ACCOUNT_LOGOUT_ON_GET = False
+# allauth's defaults, written out because the admin log-in shares them (shop/urls.py):
+# 5 failed passwords per account in 5 minutes, 10 per IP address a minute, then even the
+# right password is refused until the window passes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# --- Two-factor authentication (allauth.mfa) ---------------------------------
+# An option for every account, meant for HQ staff: an authenticator app (TOTP) plus
+# single-use recovery codes. WebAuthn stays off (it needs fido2 and HTTPS everywhere).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Lianjia Market")
 
 # --- Phone log-in and SMS ----------------------------------------------------
 # Shoppers may sign up and log in with a Chinese mobile number and a one-time code
@@ -274,6 +299,12 @@ if SHOP_DELIVERY_SOURCE_ORDER not in ("warehouses-first", "priority"):
 ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
 # Hours to pay by bank transfer (a trip to the bank takes longer than paying online).
 ORDER_BANK_TRANSFER_HOURS = env_int("ORDER_BANK_TRANSFER_HOURS", 48, minimum=1)
+# Days after shipping when a delivery the shopper never confirmed counts as received (cash on delivery excepted:
+# staff confirm the cash). Checked hourly by orders.tasks.auto_confirm_receipts_task.
+ORDER_AUTO_COMPLETE_DAYS = env_int("ORDER_AUTO_COMPLETE_DAYS", 10, minimum=1)
+CELERY_BEAT_SCHEDULE["auto-confirm-receipts"] = {
+    "task": "orders.tasks.auto_confirm_receipts_task", "schedule": crontab(minute=20),
+}
 # The online gateway simulator signs callbacks with this shared secret. Both ends live
 # in this deployment, so by default it is derived from SECRET_KEY; a real gateway's
 # secret would be set here explicitly.
@@ -328,6 +359,30 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {
+# Content-Security-Policy (django-csp). Scripts only from this origin, or inline with the
+# request's nonce (request.csp_nonce); the storefront has no inline script at all, since
+# guest pages are cached whole and a cached nonce would not match the next response's.
+# Style attributes stay allowed (style-src-attr): they cannot run code, and the admin's
+# list columns (indented category tree, red warnings) are built with them.
+# CSP_EXTRA_IMG_SRC adds origins for product images on object storage or a CDN.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402  (kept inside this block)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        # data: for the QR code allauth.mfa draws on the two-factor set-up page.
+        "img-src": [SELF, "data:", *env_list("CSP_EXTRA_IMG_SRC", [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
@@ -8,12 +9,20 @@ from django.views.static import serve
 from catalog.sitemaps import CategorySitemap, ProductSitemap
 from shop import health, views
 
+# The admin logs in through the shop's own log-in (allauth) rather than its own form:
+# one form, one rate limit (5 failed passwords per account, then even the right one is
+# refused for a while: ACCOUNT_RATE_LIMITS) and one two-factor step (allauth.mfa).
+# django-axes would have locked the admin form too, but then staff 2FA would need a
+# second mechanism beside allauth's, and two log-in forms to keep in step.
+admin.site.login = secure_admin_login(admin.site.login)
+
 sitemaps = {"categories": CategorySitemap, "products": ProductSitemap}
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",
         cache_page(60 * 60)(sitemap_views.index),

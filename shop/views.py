@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 from catalog import selectors as catalog_selectors
 from catalog.cache import for_guests, page_key
 from marketing import selectors as marketing_selectors
+from shop.error_pages import not_found_response
 from shop.redirects import safe_target
 
 
@@ -59,13 +61,21 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def trivial(request):
     """A one-line template page: the yardstick `make bench` compares real pages against."""
     return render(request, "shop/trivial.html", {"now": "ok"})
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    return not_found_response(request)
 
 
 def server_error(request):
