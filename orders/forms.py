@@ -62,10 +62,30 @@ class CheckoutForm(forms.Form):
     )
     use_wallet = forms.BooleanField(label=_("Pay from my stored value first"), required=False)
     token = forms.UUIDField(widget=forms.HiddenInput)
+    # What the page showed: the total, and what was left to pay after stored value.
     expected_total = forms.DecimalField(max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput)
+    expected_amount_due = forms.DecimalField(
+        max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
+
+    # The page holds both fulfilments at once; only the chosen one's fields count.
+    DELIVERY_FIELDS = ("address", "shipping_method")
+    PICKUP_FIELDS = ("pickup_store", "contact_name", "contact_phone")
 
     def __init__(self, *args, user, pickup_stores, shipping_methods, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # A browser posts every pre-selected radio, so a pick-up store that sold out since the
+            # page loaded must not refuse a delivery checkout (nor a stale address a pick-up one).
+            chosen = self.data.get("fulfilment")
+            ignored = {
+                Order.Fulfilment.DELIVERY: self.PICKUP_FIELDS,
+                Order.Fulfilment.PICKUP: self.DELIVERY_FIELDS,
+            }.get(chosen, ())
+            if ignored:
+                self.data = self.data.copy()
+                for name in ignored:
+                    self.data.pop(name, None)
         self.fields["address"].queryset = Address.objects.filter(user=user)
         self.fields["pickup_store"].queryset = Store.objects.filter(pk__in=[s.pk for s in pickup_stores])
         self.fields["shipping_method"].queryset = ShippingMethod.objects.filter(pk__in=[m.pk for m in shipping_methods])

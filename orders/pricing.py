@@ -4,38 +4,50 @@ It reads nothing from the database: callers pass prices and rules in, so
 the cart page, the checkout page and the placed order are priced by the
 same code and the result can be tested with plain values.
 
-Every amount that is not goods is an ``Adjustment`` (what, why, how much),
-so a receipt explains itself and a refund can be computed per line:
+Every amount that is not goods is an ``Adjustment``: a kind
+(``OrderAdjustment.Kind``), the figures its description needs (``params``)
+and an amount. Words are not made here; ``Adjustment.label`` renders them in
+the language of whoever reads them (orders.labels). Each goods adjustment
+(tier, promotion, coupon, points, floor) is shared out over the lines it
+covers, by value, in whole cents, largest remainder first, so every line
+knows its gross, its discount, its points and its net, and:
 
-    total = subtotal + sum(adjustment.amount)
+    total = subtotal + discount_total + shipping_fee
+    sum of a goods adjustment's line shares = its amount
+    no line, and no total, ever goes below zero
 
 The steps, in order (ARCHITECTURE.md):
 
-1. unit price of each variant                     — _unit_prices
-2. member tier discount                           — _tier_discount
-3. promotions (threshold, percentage, buy X get Y) — marketing plugs in here
-4. coupon                                         — marketing plugs in here
+1. unit price of each variant                       — _unit_prices
+2. member tier discount                             — _tier_discount
+3. promotions (threshold, percentage, buy X get Y)  — marketing plugs in here
+4. coupon                                           — marketing plugs in here
 5. shipping fee (tier may lower the free threshold) — _shipping
-6. points redemption (capped)                     — _points
-7. amount due, then wallet and/or external method — _amount_due, _wallet
+6. points redemption (capped)                       — _points
+7. amount due, then wallet and/or external method   — _amount_due, _wallet
+
+Promotions and coupons plug in with ``apply_goods_adjustment`` (the amount,
+its kind and figures, and which lines it covers); the sharing out, the
+floor at zero and the totals then follow by themselves.
 
 The member's figures (tier, points and wallet balances, the points rate)
 come in through ``PricingContext``; the caller reads them from the members
 app, so this module stays free of queries.
-
-A step that is not built yet is a comment above, never a function that
-pretends; each later app adds its function to ``price_cart`` at its place.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from django.utils.translation import gettext as _
-
-from shop.money import CENT, to_money
-from shop.templatetags.money import money
+from orders.models import OrderAdjustment
+from shop.money import CENT, allocate, allocate_units, to_money
 
 ZERO = Decimal("0.00")
+Kind = OrderAdjustment.Kind
+
+# Adjustments of the goods, shared out over lines; shipping stays on the order.
+GOODS_KINDS = frozenset({Kind.TIER, Kind.PROMOTION, Kind.COUPON, Kind.POINTS, Kind.FLOOR})
+SHIPPING_KINDS = frozenset({Kind.SHIPPING, Kind.SHIPPING_DISCOUNT})
 
 
 @dataclass(frozen=True)
@@ -79,18 +91,49 @@ class PricingContext:
     wallet_available: Decimal = ZERO
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
+class Adjustment:
+    """A line of the receipt that is not goods; goods adjustments carry their share per cart line."""
+
+    kind: str  # an OrderAdjustment.Kind
+    amount: Decimal  # positive adds to the bill, negative takes off
+    params: dict = field(default_factory=dict)  # JSON-safe figures for the label: str, int, never Decimal
+    reference: str = ""
+    # One share per line of the cart, in line order (0 for a line it does not cover); empty for shipping.
+    shares: tuple[Decimal, ...] = ()
+    points: int = 0  # points adjustments: how many, and each line's share of them
+    point_shares: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The description in the active language, rendered when it is read, never stored."""
+        from orders.labels import adjustment_label
+
+        return adjustment_label(self.kind, self.params)
+
+    @property
+    def is_goods(self) -> bool:
+        return self.kind in GOODS_KINDS
+
+
+@dataclass(eq=False)
 class PricedLine:
     item: PricingItem
-    line_total: Decimal
+    line_total: Decimal  # gross: unit price × quantity, rounded once
+    discount: Decimal = ZERO  # positive: its shares of tier, promotions, coupon and floor
+    points_used: int = 0
+    points_value: Decimal = ZERO  # positive: its share of what the points paid
+    shares: list[tuple[Adjustment, Decimal]] = field(default_factory=list)  # (adjustment, signed share)
 
+    @property
+    def net_total(self) -> Decimal:
+        """What the shopper pays for this line in money."""
+        return self.line_total - self.discount - self.points_value
 
-@dataclass(frozen=True)
-class Adjustment:
-    kind: str  # "shipping", "shipping_discount", later "tier", "promotion", "coupon", "points"
-    label: str
-    amount: Decimal  # positive adds to the bill, negative takes off
-    reference: str = ""
+    @property
+    def explanation(self) -> list[tuple[str, Decimal]]:
+        """Why this line costs what it does: (label, share) per adjustment, in the reader's language."""
+        return [(adjustment.label, amount) for adjustment, amount in self.shares]
 
 
 @dataclass
@@ -110,27 +153,27 @@ class PricedCart:
 
     @property
     def discount_total(self) -> Decimal:
-        return sum((a.amount for a in self.adjustments if a.amount < 0), ZERO)
+        """Goods discounts, points included, as a negative amount (free shipping is in ``shipping_fee``)."""
+        return sum((a.amount for a in self.adjustments if a.kind in GOODS_KINDS), ZERO)
 
     @property
     def shipping_fee(self) -> Decimal:
-        return sum((a.amount for a in self.adjustments if a.kind.startswith("shipping")), ZERO)
+        """Shipping net of any free-shipping discount: never negative."""
+        return sum((a.amount for a in self.adjustments if a.kind in SHIPPING_KINDS), ZERO)
 
     @property
     def goods_after_discounts(self) -> Decimal:
-        goods_discounts = sum(
-            (a.amount for a in self.adjustments if a.amount < 0 and not a.kind.startswith("shipping")), ZERO
-        )
-        return self.subtotal + goods_discounts
+        """The goods after discounts but before points: what free shipping and the points cap look at."""
+        return sum((line.line_total - line.discount for line in self.lines), ZERO)
 
 
 def price_cart(items: list[PricingItem], context: PricingContext) -> PricedCart:
-    """Price ``items`` in ``context``; the total never goes below zero."""
+    """Price ``items`` in ``context``; no line and no total ever goes below zero."""
     cart = PricedCart()
     _unit_prices(cart, items)
     _tier_discount(cart, context)
-    # 3. promotions — marketing plugs in here.
-    # 4. coupon — marketing plugs in here.
+    # 3. promotions — marketing plugs in here with apply_goods_adjustment.
+    # 4. coupon — marketing plugs in here with apply_goods_adjustment.
     _shipping(cart, context)
     _points(cart, context)
     _amount_due(cart)
@@ -150,19 +193,86 @@ def _unit_prices(cart: PricedCart, items: list[PricingItem]) -> None:
     cart.weight_grams = sum(item.weight_grams * item.quantity for item in items)
 
 
+def apply_goods_adjustment(
+    cart: PricedCart,
+    *,
+    kind: str,
+    amount: Decimal,
+    params: dict | None = None,
+    reference: str = "",
+    covers: Iterable[int] | None = None,
+    points: int = 0,
+) -> Adjustment | None:
+    """Take ``amount`` (positive, whole cents) off the lines ``covers`` (indexes; all when None).
+
+    The amount is shared out by each covered line's value so far (after the
+    discounts before it, before points), largest remainder first, so the
+    shares add up exactly. A discount worth more than its lines is recorded
+    in full, then a ``floor`` adjustment gives back the excess on the lines
+    it would have taken below zero. ``points`` (a points adjustment) are
+    shared out by the same weights. Returns None when there is nothing to
+    take it off.
+    """
+    if amount < 0:
+        raise ValueError("a goods adjustment takes a positive amount off")
+    indexes = list(range(len(cart.lines))) if covers is None else sorted(set(covers))
+    weights = [cart.lines[i].line_total - cart.lines[i].discount - cart.lines[i].points_value for i in indexes]
+    if amount == 0 or sum(weights, ZERO) <= 0:
+        return None
+    cents = allocate(-to_money(amount), weights)
+    point_cents = allocate_units(points, weights) if points else []
+    shares = [ZERO] * len(cart.lines)
+    point_shares = [0] * len(cart.lines)
+    for position, index in enumerate(indexes):
+        shares[index] = cents[position]
+        if points:
+            point_shares[index] = point_cents[position]
+    adjustment = Adjustment(
+        kind=kind,
+        amount=-to_money(amount),
+        params=dict(params or {}),
+        reference=reference,
+        shares=tuple(shares),
+        points=points,
+        point_shares=tuple(point_shares) if points else (),
+    )
+    cart.adjustments.append(adjustment)
+    _book_shares(cart, adjustment)
+    # Shares by value never exceed a line's value unless the whole amount exceeds the lines' value;
+    # then every covered line is at or below zero and the floor brings each back to exactly zero.
+    overdrawn = [max(ZERO, -line.net_total) for line in cart.lines]
+    if any(overdrawn):
+        floor = Adjustment(kind=Kind.FLOOR, amount=sum(overdrawn, ZERO), shares=tuple(overdrawn))
+        cart.adjustments.append(floor)
+        _book_shares(cart, floor)
+    return adjustment
+
+
+def _book_shares(cart: PricedCart, adjustment: Adjustment) -> None:
+    for index, share in enumerate(adjustment.shares):
+        if not share:
+            continue
+        line = cart.lines[index]
+        line.shares.append((adjustment, share))
+        if adjustment.kind == Kind.POINTS:
+            line.points_value -= share
+            line.points_used += adjustment.point_shares[index]
+        else:
+            line.discount -= share
+
+
 def _tier_discount(cart: PricedCart, context: PricingContext) -> None:
     percent = context.tier_discount_percent
     if percent <= 0 or not cart.lines:
         return
     amount = to_money(cart.goods_after_discounts * percent / 100)
     if amount > 0:
-        cart.adjustments.append(
-            Adjustment(
-                kind="tier",
-                label=_("%(tier)s member discount %(percent)s%%") % {"tier": context.tier_name, "percent": f"{percent.normalize():f}"},
-                amount=-amount,
-                reference=context.tier_name,
-            )
+        apply_goods_adjustment(
+            cart,
+            kind=Kind.TIER,
+            amount=amount,
+            params={"tier": context.tier_name, "percent": f"{percent.normalize():f}"},
+            reference=context.tier_name,
         )
 
 
@@ -180,45 +290,38 @@ def _shipping(cart: PricedCart, context: PricingContext) -> None:
     fee = shipping_fee_for(rule, cart.weight_grams)
     if fee <= 0:
         return
-    cart.adjustments.append(Adjustment(kind="shipping", label=rule.name, amount=fee, reference=rule.code))
+    cart.adjustments.append(Adjustment(kind=Kind.SHIPPING, amount=fee, params={"method": rule.name}, reference=rule.code))
     thresholds = [t for t in (rule.free_over, context.tier_free_shipping_over) if t is not None]
     free_over = min(thresholds) if thresholds else None
     if free_over is not None and cart.goods_after_discounts >= free_over:
-        label = _("Free shipping on orders from %(amount)s") % {"amount": money(free_over)}
-        if free_over != rule.free_over:
-            label = _("%(tier)s members: free shipping from %(amount)s") % {
-                "tier": context.tier_name, "amount": money(free_over),
-            }
-        cart.adjustments.append(Adjustment(kind="shipping_discount", label=label, amount=-fee, reference=rule.code))
+        # The tier's name is kept only when the tier's threshold is the one that made it free.
+        params = {"free_over": str(to_money(free_over)), "tier": "" if free_over == rule.free_over else context.tier_name}
+        cart.adjustments.append(Adjustment(kind=Kind.SHIPPING_DISCOUNT, amount=-fee, params=params, reference=rule.code))
 
 
 def _points(cart: PricedCart, context: PricingContext) -> None:
     """Points as cash: at most the share of the goods the shop allows, whole cents only."""
     if context.points_requested <= 0 or context.points_per_yuan <= 0:
         return
-    cap = int(cart.goods_after_discounts * context.points_max_share * context.points_per_yuan)
+    goods = cart.goods_after_discounts
+    # Never more than the goods themselves, whatever the configured share.
+    cap = int(min(goods * context.points_max_share, goods) * context.points_per_yuan)
     points = min(context.points_requested, context.points_available, cap)
+    if points <= 0:
+        return
     # Rounded down: points never buy a fraction of a cent more than they are worth.
     value = (Decimal(points) / context.points_per_yuan).quantize(CENT, rounding=ROUND_DOWN)
-    if points <= 0 or value <= 0:
+    if value <= 0:
         return
-    cart.points_used = points
-    cart.adjustments.append(
-        Adjustment(
-            kind="points",
-            label=_("%(points)s points") % {"points": points},
-            amount=-value,
-            reference=str(points),
-        )
-    )
+    if apply_goods_adjustment(cart, kind=Kind.POINTS, amount=value, params={"points": points}, reference=str(points), points=points):
+        cart.points_used = points
 
 
 def _amount_due(cart: PricedCart) -> None:
     total = cart.subtotal + sum((a.amount for a in cart.adjustments), ZERO)
+    # Every step keeps lines at or above zero and free shipping never exceeds the fee.
     if total < 0:
-        # Discounts never pay the shopper: the excess is given up, and said so.
-        cart.adjustments.append(Adjustment(kind="floor", label=_("Discount limited to the order value"), amount=-total))
-        total = ZERO
+        raise AssertionError(f"a priced cart went below zero: {total}")
     cart.total = to_money(total)
 
 
@@ -226,4 +329,4 @@ def _wallet(cart: PricedCart, context: PricingContext) -> None:
     """Pay from stored value first, up to what was asked, held and due; the rest goes external."""
     if context.wallet_requested <= 0:
         return
-    cart.wallet_amount = to_money(min(context.wallet_requested, context.wallet_available, cart.total))
+    cart.wallet_amount = to_money(max(ZERO, min(context.wallet_requested, context.wallet_available, cart.total)))

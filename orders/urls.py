@@ -1,6 +1,8 @@
 from django.urls import path
 
-from orders import gateway, views
+from orders import views
+from orders.payments import simulator
+from orders.payments import views as payment_views
 
 app_name = "orders"
 urlpatterns = [
@@ -16,7 +18,7 @@ urlpatterns = [
     path("orders/<str:number>/return/", views.order_return, name="order-return"),
     path("wallet/top-up/", views.wallet_top_up, name="wallet-top-up"),
     path("wallet/top-up/<str:number>/", views.wallet_top_up_status, name="wallet-top-up-status"),
-    # The online payment gateway simulator: its hosted page, and the callback it posts to us.
-    path("gateway/pay/<str:number>/", gateway.hosted_page, name="gateway-pay"),
-    path("payments/gateway/callback/", gateway.callback, name="gateway-callback"),
+    # The gateway simulator's hosted page (development and demos only), and the callback gateways post to.
+    path("gateway/pay/<str:number>/", simulator.hosted_page, name="gateway-pay"),
+    path("payments/gateway/callback/", payment_views.callback, name="gateway-callback"),
 ]

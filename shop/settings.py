@@ -315,6 +315,9 @@ PAYMENT_GATEWAY_SECRET = env_str("PAYMENT_GATEWAY_SECRET") or hashlib.sha256(
 PAYMENT_CALLBACK_MAX_AGE = env_int("PAYMENT_CALLBACK_MAX_AGE", 300, minimum=10)
 # Where the simulator posts its callback from the server side; defaults to the request's own host.
 PAYMENT_GATEWAY_CALLBACK_BASE = env_str("PAYMENT_GATEWAY_CALLBACK_BASE")
+# The gateway simulator's hosted page (orders/payments/simulator.py) is for development and
+# demos: set false in a shop that takes real money, and its page answers 404.
+PAYMENT_GATEWAY_SIMULATOR = env_bool("PAYMENT_GATEWAY_SIMULATOR", True)
 BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "联家优选商贸有限公司 · 招商银行上海分行 · 6214 8888 0000 1234")
 # Serves /bench/trivial/, the yardstick page of `make bench`.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -5,6 +5,7 @@ checkout never care which one they hold.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Sum
@@ -14,6 +15,9 @@ from catalog.models import SEARCH_COLUMNS, Product, ProductImage, Variant, visib
 from catalog.cache import cached, page_key
 from orders.exceptions import CartError
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
+
+if TYPE_CHECKING:
+    from orders.pricing import PricedLine
 
 SESSION_KEY = "cart"
 
@@ -208,6 +212,8 @@ class CartItem:
     variant: Variant
     quantity: int
     problem: str = ""
+    # The member's priced line (its discount shares and net), set by the cart page; None for guests.
+    priced: "PricedLine | None" = None
 
     @property
     def line_total(self):

@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -9,21 +10,33 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.models import SEARCH_COLUMNS, Variant, visible_product
+from catalog.models import Variant
 from members import services as member_services
 from members.models import Address, MemberProfile
-from orders.exceptions import CheckoutError, PricesChanged
-from orders.models import Cart, CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, Payment, ShippingMethod
+from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
+from orders.locks import lock_cart
+from orders.models import CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, Payment, ShippingMethod
 from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
+from orders.selectors import delivery_sources_with, member_cart_lines, pickup_stores_for, shipping_methods_for
 from orders.services.notifications import queue_email
 from orders.services.transitions import move_order
 from stores.exceptions import OutOfStock
 from stores.models import Store
-from stores.services import choose_delivery_store, delivery_shortages, pickup_stores_with, reserve_stock
+from stores.services import choose_delivery_store, delivery_shortages, reserve_stock
+
+# Reads that moved to orders.selectors, still importable from here for older callers.
+__all__ = [
+    "CheckoutChoice",
+    "member_cart_lines",
+    "member_for_checkout",
+    "pickup_stores_for",
+    "place_order",
+    "price_lines",
+    "shipping_methods_for",
+]
 
 
 @dataclass(frozen=True)
@@ -101,34 +114,6 @@ def member_for_checkout(user_id: int) -> MemberProfile:
     return member
 
 
-def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
-    """The member's cart lines; each variant carries ``on_sale`` (active, product visible now)."""
-    on_sale = ExpressionWrapper(
-        visible_product("variant__product__") & Q(variant__is_active=True), output_field=BooleanField()
-    )
-    rows = (
-        CartLine.objects.filter(cart__user_id=user_id)
-        .select_related("variant__product")
-        .defer(*(f"variant__product__{column}" for column in SEARCH_COLUMNS))
-        .prefetch_related("variant__option_values")
-        .annotate(on_sale=on_sale)
-        .order_by("added_at", "id")
-    )
-    lines = []
-    for row in rows:
-        row.variant.on_sale = row.on_sale
-        lines.append((row.variant, row.quantity))
-    return lines
-
-
-def shipping_methods_for(province: str) -> list[ShippingMethod]:
-    return [m for m in ShippingMethod.objects.filter(is_active=True) if m.serves(province)]
-
-
-def pickup_stores_for(lines: list[tuple[Variant, int]]) -> list[Store]:
-    return pickup_stores_with(lines=[(variant.pk, quantity) for variant, quantity in lines])
-
-
 def _check_lines(lines: list[tuple[Variant, int]]) -> None:
     if not lines:
         raise CheckoutError(_("Your cart is empty."))
@@ -176,18 +161,35 @@ def _new_number() -> str:
     return timezone.localtime().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
 
 
-def place_order(*, user_id: int, token: uuid.UUID, choice: CheckoutChoice, expected_total: Decimal | None) -> Order:
-    """Turn the member's cart into an order that holds its stock.
+
+def place_order(
+    *,
+    user_id: int,
+    token: uuid.UUID,
+    choice: CheckoutChoice,
+    expected_total: Decimal | None,
+    expected_amount_due: Decimal | None = None,
+) -> Order:
+    """Turn the member's cart into an order that holds its stock, with every line's share of every discount.
 
     Idempotent on ``token``: the same checkout submitted ten times makes one
-    order (the twin check runs under the cart lock, and the token is unique
-    in the database). Locks the cart, then the stock rows in pk order; re-checks stock
-    inside the lock; never oversells. Raises CheckoutError (incl.
-    PricesChanged) or OutOfStock, both with a message for the shopper.
+    order, even after the first emptied the cart (the twin check runs under
+    the cart lock, before anything else, and the token is unique in the
+    database). Takes the locks in the order of orders.locks: cart, then stock
+    rows by pk (re-checked inside the lock; a delivery source found short
+    there is given up for the next one), then the member. Never oversells.
+    Raises CheckoutError (incl. PricesChanged, AmountDueChanged) or
+    OutOfStock, both with a message for the shopper.
     """
     try:
         with transaction.atomic():
-            return _place_order_locked(user_id=user_id, token=token, choice=choice, expected_total=expected_total)
+            return _place_order_locked(
+                user_id=user_id,
+                token=token,
+                choice=choice,
+                expected_total=expected_total,
+                expected_amount_due=expected_amount_due,
+            )
     except IntegrityError:
         # A twin submission inserted the same token first and committed: it is the order.
         order = Order.objects.filter(checkout_token=token).first()
@@ -196,8 +198,8 @@ def place_order(*, user_id: int, token: uuid.UUID, choice: CheckoutChoice, expec
         return order
 
 
-def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
-    cart = Cart.objects.select_for_update().filter(user_id=user_id).first()
+def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due) -> Order:
+    cart = lock_cart(user_id)
     twin = Order.objects.filter(checkout_token=token).first()
     if twin is not None:
         return twin
@@ -207,31 +209,28 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     _check_lines(lines)
     _check_choice(choice, user_id)
     member = member_for_checkout(user_id)
-    with translation.override(settings.LANGUAGE_CODE):
-        # Labels are stored with the order in the shop's language, for staff and receipts.
-        priced = price_lines(lines, choice, member)
+    priced = price_lines(lines, choice, member)
     if expected_total is not None and priced.total != expected_total:
         raise PricesChanged(expected=expected_total, actual=priced.total)
+    if expected_amount_due is not None and priced.amount_due != expected_amount_due:
+        raise AmountDueChanged(expected=expected_amount_due, actual=priced.amount_due)
 
     wanted = [(variant.pk, quantity) for variant, quantity in lines]
+    names = {variant.pk: variant.product.name for variant, _q in lines}
     if choice.fulfilment == Order.Fulfilment.PICKUP:
-        store = choice.pickup_store
+        sources = iter([choice.pickup_store])
     else:
-        store = choose_delivery_store(lines=wanted)
-        if store is None:
-            shortages = delivery_shortages(lines=wanted)
-            if not shortages:
-                raise CheckoutError(
-                    _("No single warehouse has everything in your cart; pick up in a store or order the items separately.")
-                )
-            raise OutOfStock(shortages=shortages, names={variant.pk: variant.product.name for variant, _q in lines})
+        sources = _delivery_sources(wanted, names)
+    first = next(sources)
 
-    order = _create_order(user_id, token, choice, priced, store)
+    order = _create_order(user_id, token, choice, priced, first)
     CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
-    # Stock rows are locked as late as possible, so buyers of the same SKU wait on each other
-    # only briefly: in pk order, re-checking availability inside the lock.
-    reserve_stock(store_id=store.pk, lines=wanted, reference=order.number)
+    # Stock rows are locked as late as possible, so buyers of the same SKU wait on each other only briefly.
+    store = _reserve_somewhere(first, sources, wanted, order.number)
+    if store.pk != first.pk:
+        Order.objects.filter(pk=order.pk).update(store=store)
+        order.store = store
     # Then the member's account (one row lock): points and stored value, never below zero.
     if priced.points_used:
         member_services.spend_points(user_id=user_id, points=priced.points_used, reference=order.number)
@@ -248,6 +247,52 @@ def _place_order_locked(*, user_id, token, choice, expected_total) -> Order:
     if priced.amount_due == 0:
         move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full from stored value"))
     return order
+
+
+def _delivery_sources(wanted, names) -> Iterator[Store]:
+    """Delivery sources to try, best first: the configured first choice, then every other that had it all.
+
+    Read without locks, so a source may turn out short once its rows are
+    locked; ``_reserve_somewhere`` then moves on to the next. Raises
+    OutOfStock (or CheckoutError when the goods are split over sources)
+    when none had everything at this look.
+    """
+    first = choose_delivery_store(lines=wanted)
+    if first is None:
+        _raise_delivery_shortage(wanted, names)
+    yield first
+    # Only asked for when the first choice was short under its lock: one more query.
+    for store in delivery_sources_with(wanted):
+        if store.pk != first.pk:
+            yield store
+
+
+def _raise_delivery_shortage(wanted, names):
+    shortages = delivery_shortages(lines=wanted)
+    if not shortages:
+        raise CheckoutError(
+            _("No single warehouse has everything in your cart; pick up in a store or order the items separately.")
+        )
+    raise OutOfStock(shortages=shortages, names=names)
+
+
+def _reserve_somewhere(first: Store, others: Iterator[Store], wanted, reference: str) -> Store:
+    """Reserve every line in ``first`` or, if it is short under the lock, the next source that is not.
+
+    ``reserve_stock`` is its own savepoint: an attempt that finds a store
+    short rolls back, releasing that store's row locks before the next
+    store's are taken, so at most one store's rows are held at a time.
+    Raises the last OutOfStock when every source turned out short.
+    """
+    store = first
+    while True:
+        try:
+            reserve_stock(store_id=store.pk, lines=wanted, reference=reference)
+            return store
+        except OutOfStock as short:
+            store = next(others, None)
+            if store is None:
+                raise short from None
 
 
 def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, store: Store) -> Order:
@@ -270,6 +315,8 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
         shipping_method=choice.shipping_method if address else None,
         shipping_method_name=choice.shipping_method.name if address and choice.shipping_method else "",
         note=choice.note,
+        # Emails about this order are written in the language the shopper checked out in.
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         currency=settings.SHOP_CURRENCY,
         subtotal=priced.subtotal,
         discount_total=priced.discount_total,
@@ -290,7 +337,14 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
             continue  # the random number was taken: draw another
     else:
         raise CheckoutError(_("Could not number the order; please try again."))
-    OrderLine.objects.bulk_create(
+    _store_lines_and_shares(order, priced)
+    OrderEvent.objects.create(order=order, to_status=status, actor_id=user_id, note=_("Order placed"))
+    return order
+
+
+def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:
+    """Lines with gross, discount, points and net; adjustments with their figures; one row per line share."""
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant_id=line.item.variant_id,
@@ -300,12 +354,20 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
             unit_price=line.item.unit_price,
             quantity=line.item.quantity,
             line_total=line.line_total,
+            discount=line.discount,
+            points_used=line.points_used,
+            points_value=line.points_value,
+            net_total=line.net_total,
         )
         for line in priced.lines
     )
-    OrderAdjustment.objects.bulk_create(
-        OrderAdjustment(order=order, kind=a.kind, label=a.label, amount=a.amount, reference=a.reference)
+    adjustments = OrderAdjustment.objects.bulk_create(
+        OrderAdjustment(order=order, kind=a.kind, params=a.params, amount=a.amount, reference=a.reference)
         for a in priced.adjustments
     )
-    OrderEvent.objects.create(order=order, to_status=status, actor_id=user_id, note=_("Order placed"))
-    return order
+    OrderLineAdjustment.objects.bulk_create(
+        OrderLineAdjustment(adjustment=stored, line=lines[index], amount=share)
+        for adjustment, stored in zip(priced.adjustments, adjustments)
+        for index, share in enumerate(adjustment.shares)
+        if share
+    )

@@ -1,4 +1,4 @@
-"""The online payment gateway simulator: its hosted page and the signed callback it posts to the shop."""
+"""The online payment gateway simulator (dev/demo): its hosted page, and the shop's signed callback it posts to."""
 
 import json
 import logging
@@ -14,7 +14,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import gateway
+from orders.payments import simulator as gateway
+from orders.payments import views as payment_views
 from orders.models import Order, Payment
 from orders.payments import SIGNATURE_HEADER, sign
 from orders.services import cancel_order, expire_unpaid_orders
@@ -245,7 +246,7 @@ def test_a_huge_body_is_refused_without_being_verified(order, monkeypatch):
     def must_not_verify(*args, **kwargs):
         raise AssertionError("a huge body reached the signature check")
 
-    monkeypatch.setattr(gateway.GatewaySimulator, "verify_callback", must_not_verify)
+    monkeypatch.setattr(payment_views.GatewaySimulator, "verify_callback", must_not_verify)
     body = notice(order, padding="x" * (3 * 1024 * 1024))
 
     response = post_callback(body)
@@ -429,7 +430,7 @@ def test_cancelling_on_the_hosted_page_returns_to_the_order_with_nothing_paid(or
 def test_a_callback_that_cannot_be_delivered_still_returns_the_shopper_and_is_logged(order, monkeypatch, caplog):
     monkeypatch.setattr(gateway, "deliver_callback", lambda url, body, signature: False)
 
-    with caplog.at_level(logging.ERROR, logger="orders.gateway"):
+    with caplog.at_level(logging.ERROR, logger="orders.payments.simulator"):
         response = Client().post(pay_url(order), {"action": "pay"})
 
     assert response.status_code == 302
@@ -461,6 +462,24 @@ def test_the_hosted_page_refuses_an_order_past_its_pay_by_time(order, delivered)
     assert Client().post(pay_url(order), {"action": "pay"}).status_code == 409
     assert delivered == []
     assert_nothing_paid(order)
+
+
+def test_the_hosted_page_is_not_found_when_the_simulator_is_switched_off(order, delivered):
+    with override_settings(PAYMENT_GATEWAY_SIMULATOR=False):
+        assert Client().get(pay_url(order)).status_code == 404
+        assert Client().post(pay_url(order), {"action": "pay"}).status_code == 404
+
+    assert delivered == []
+    assert_nothing_paid(order)
+
+
+def test_the_callback_still_takes_payments_when_the_simulator_is_switched_off(order):
+    with override_settings(PAYMENT_GATEWAY_SIMULATOR=False):
+        response = post_callback(notice(order))
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
 
 
 # --- deliver_callback over real HTTP ------------------------------------------------

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.pricing import PricingContext, PricingItem, ShippingRule, price_cart, shipping_fee_for
+from orders.pricing import PricingContext, PricingItem, ShippingRule, _amount_due, price_cart, shipping_fee_for
 
 EXPRESS = ShippingRule(
     name="全国快递", code="express", base_fee=Decimal("8.00"), included_weight_grams=1000,
@@ -49,7 +49,9 @@ def test_free_shipping_from_the_threshold_is_shown_as_a_discount_line():
         ("shipping_discount", Decimal("-8.00")),
     ]
     assert cart.total == Decimal("99.00")
-    assert cart.discount_total == Decimal("-8.00")
+    # Free shipping is shipping that costs nothing, not a goods discount too: counted once.
+    assert (cart.discount_total, cart.shipping_fee) == (Decimal("0.00"), Decimal("0.00"))
+    assert cart.subtotal + cart.discount_total + cart.shipping_fee == cart.total
 
 
 def test_just_below_the_threshold_pays_shipping():
@@ -68,14 +70,19 @@ def test_an_empty_cart_costs_nothing_not_even_shipping():
     assert cart.total == Decimal("0.00") and cart.adjustments == []
 
 
-def test_the_total_never_goes_below_zero():
-    from orders.pricing import Adjustment, PricedCart, _amount_due
+def test_a_discount_worth_more_than_its_lines_is_floored_at_zero_on_each_line():
+    from orders.pricing import Kind, apply_goods_adjustment
 
-    cart = PricedCart(subtotal=Decimal("5.00"), adjustments=[Adjustment(kind="coupon", label="券", amount=Decimal("-20.00"))])
+    cart = price_cart([item("2.00"), item("3.00")], PricingContext(is_pickup=True))
+    apply_goods_adjustment(cart, kind=Kind.COUPON, amount=Decimal("20.00"), params={"code": "X"})
     _amount_due(cart)
 
-    assert cart.total == Decimal("0.00")
-    assert cart.adjustments[-1].kind == "floor" and cart.adjustments[-1].amount == Decimal("15.00")
+    coupon, floor = cart.adjustments
+    assert (coupon.kind, coupon.amount) == ("coupon", Decimal("-20.00"))
+    assert (floor.kind, floor.amount) == ("floor", Decimal("15.00"))
+    assert [line.net_total for line in cart.lines] == [Decimal("0.00"), Decimal("0.00")]
+    assert [line.discount for line in cart.lines] == [Decimal("2.00"), Decimal("3.00")]
+    assert cart.total == Decimal("0.00") == cart.subtotal + cart.discount_total
 
 
 def test_floats_are_refused():
@@ -155,3 +162,49 @@ def test_tier_shipping_points_and_wallet_together_stay_exact():
     assert [a.amount for a in cart.adjustments] == [Decimal("-6.67"), Decimal("10.00"), Decimal("-10.00")]
     assert cart.total == Decimal("59.99")
     assert cart.amount_due == Decimal("39.99")
+
+
+def test_a_tier_discount_is_shared_over_the_lines_by_value_and_adds_up_exactly():
+    cart = price_cart(
+        [item("33.33"), item("33.33"), item("33.34")], PricingContext(is_pickup=True, tier_name="金卡", tier_discount_percent=Decimal("10"))
+    )
+
+    (tier,) = cart.adjustments
+    assert tier.amount == Decimal("-10.00")
+    assert tier.shares == (Decimal("-3.33"), Decimal("-3.33"), Decimal("-3.34"))
+    assert [line.discount for line in cart.lines] == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
+    assert [line.net_total for line in cart.lines] == [Decimal("30.00"), Decimal("30.00"), Decimal("30.00")]
+
+
+def test_a_gold_member_returning_one_of_two_items_paid_ninety_for_it():
+    cart = price_cart([item("100.00", 2)], PricingContext(is_pickup=True, tier_name="金卡", tier_discount_percent=Decimal("10")))
+
+    (line,) = cart.lines
+    assert (line.line_total, line.discount, line.net_total) == (Decimal("200.00"), Decimal("20.00"), Decimal("180.00"))
+    assert line.net_total / line.item.quantity == Decimal("90.00")
+
+
+def test_points_are_shared_out_as_a_count_and_as_money():
+    cart = price_cart(
+        [item("10.00"), item("20.00"), item("30.00")],
+        PricingContext(is_pickup=True, points_requested=1001, points_available=5000, points_per_yuan=100),
+    )
+
+    assert cart.points_used == 1001
+    assert [line.points_used for line in cart.lines] == [167, 334, 500]
+    assert sum(line.points_value for line in cart.lines) == Decimal("10.01")
+    assert [line.discount for line in cart.lines] == [Decimal("0.00")] * 3
+    assert cart.total == Decimal("49.99") == sum(line.net_total for line in cart.lines)
+
+
+def test_adjustments_carry_kinds_and_figures_and_labels_follow_the_readers_language():
+    from django.utils import translation
+
+    cart = price_cart([item("60.00")], member(tier_name="银卡", tier_discount_percent=Decimal("5"), tier_free_shipping_over=Decimal("50.00")))
+
+    tier = cart.adjustments[0]
+    assert (tier.kind, tier.params) == ("tier", {"tier": "银卡", "percent": "5"})
+    assert cart.adjustments[-1].params == {"free_over": "50.00", "tier": "银卡"}
+    with translation.override("en"):
+        assert tier.label == "银卡 member discount 5%"
+    assert cart.lines[0].explanation == [(tier.label, Decimal("-3.00"))]

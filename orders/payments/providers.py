@@ -2,9 +2,13 @@
 
 - cash on delivery: nothing to start; the courier collects.
 - bank transfer: instructions to show; staff confirm the money arrived.
-- online gateway: the shop's own simulator (``orders.gateway``), which
-  signs its callbacks with HMAC-SHA256 over the raw body exactly as a real
-  gateway does, so swapping in a real one means writing one more provider.
+- online gateway: the shop's own simulator (``orders.payments.simulator``),
+  which signs its callbacks with HMAC-SHA256 over the raw body exactly as a
+  real gateway does, so swapping in a real one means writing one more provider.
+
+``refund`` is only ever called by the refund settlement task, after commit and
+without row locks (orders.services.refunds); it raises ProviderUnavailable for
+what a retry can fix and RefundDeclined for what it cannot.
 """
 
 import hashlib
@@ -22,6 +26,14 @@ from orders.exceptions import PaymentError
 from orders.models import Order, Payment
 
 SIGNATURE_HEADER = "X-Gateway-Signature"
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or answered with a temporary error: try again later."""
+
+
+class RefundDeclined(Exception):
+    """The provider refused the refund for good (closed account, refund window over): staff must act."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,13 @@ class PaymentProvider:
         raise PaymentError(_("This payment method sends no callbacks."))
 
     def refund(self, *, payment, amount: Decimal, reference: str) -> str:
-        """Give money back; returns the provider's reference for the refund."""
-        raise NotImplementedError
+        """Give money back; returns the provider's reference for the refund.
+
+        ``reference`` is stable for one refund leg, so a provider that dedupes
+        on it (as real gateways do with their "out refund number") pays once
+        however often the task retries. Raises ProviderUnavailable or RefundDeclined.
+        """
+        raise RefundDeclined(f"{self.code or 'this provider'} cannot refund")
 
 
 class CashOnDelivery(PaymentProvider):
@@ -76,7 +93,7 @@ def _fits(value: str, model, field: str) -> bool:
 
 
 class GatewaySimulator(PaymentProvider):
-    """The shop's stand-in for an online gateway (see orders/gateway.py for its pages)."""
+    """The shop's stand-in for an online gateway (see orders/payments/simulator.py for its pages)."""
 
     code = "gateway"
 
@@ -122,4 +139,10 @@ PROVIDER_FOR_METHOD = {"cod": "cod", "bank_transfer": "bank_transfer", "online":
 
 
 def provider_for(order) -> PaymentProvider:
+    """The provider that collects what an order's payment method leaves to pay."""
     return PROVIDERS[PROVIDER_FOR_METHOD[order.payment_method]]
+
+
+def provider_named(code: str) -> PaymentProvider | None:
+    """The provider that recorded a Payment (its ``provider`` column), or None for an unknown one."""
+    return PROVIDERS.get(code)

@@ -1,17 +1,18 @@
-"""The online payment gateway simulator, served by the shop under its own path.
+"""DEVELOPMENT AND DEMO ONLY: a stand-in for an online payment gateway, served by the shop itself.
+
+Nothing here runs in a shop that takes real money: the hosted page answers
+404 unless ``PAYMENT_GATEWAY_SIMULATOR`` is true (the default, as the demo
+shop has no real gateway). A real gateway replaces this module and its
+provider class; the shop's end of the conversation (the signed callback,
+``orders.payments.views.callback``) stays as it is.
 
 It behaves as Alipay or WeChat Pay do, so a real gateway could replace it
-without the shop noticing:
-
-- ``hosted_page`` is the gateway's own checkout page. "Pay" makes a
-  transaction, signs the notification over its raw body and posts it
-  server-to-server to the shop's callback (retrying a few times, as real
-  gateways retry their notify), then sends the browser back to the order
-  page (the "return URL"). The browser never carries the proof of payment.
-- ``callback`` is the shop's end: verify the signature and age, then hand
-  the money to ``record_payment``, which decides everything else.
-
-No card data is ever asked for or stored.
+without the shop noticing: ``hosted_page`` is the gateway's own checkout
+page. "Pay" makes a transaction, signs the notification over its raw body
+and posts it server-to-server to the shop's callback (retrying a few times,
+as real gateways retry their notify), then sends the browser back to the
+order page (the "return URL"). The browser never carries the proof of
+payment. No card data is ever asked for or stored.
 """
 
 import json
@@ -24,30 +25,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from members.models import WalletTopUp
-from orders.exceptions import PaymentError
 from orders.models import Order
-from orders.payments import SIGNATURE_HEADER, GatewaySimulator, sign
-from orders.services.payments import TOP_UP_PREFIX, record_online_payment
+from orders.payments.providers import SIGNATURE_HEADER, sign
+from orders.services.payments import TOP_UP_PREFIX
 from shop.money import to_money
 
 logger = logging.getLogger(__name__)
 
-PROVIDER = GatewaySimulator.code
-# A real notification is about 150 bytes; anything far bigger is not one of ours.
-MAX_CALLBACK_BYTES = 8 * 1024
 DELIVERY_TIMEOUT = 10  # seconds per attempt
 DELIVERY_BACKOFF = (0.5, 1.5)  # seconds before the second and third attempts
-
-
-# --- The gateway's side ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -98,6 +91,8 @@ def hosted_page(request, number):
     Needs no login (the gateway is a third party) and shows only the order
     number and the amount, read from the database, never from the request.
     """
+    if not settings.PAYMENT_GATEWAY_SIMULATOR:
+        raise Http404("The gateway simulator is switched off")
     order = _payable(number)
     if not order.is_open:
         return render(
@@ -164,43 +159,3 @@ def deliver_callback(url: str, body: bytes, signature: str) -> bool:
         if attempt < attempts:
             time.sleep(DELIVERY_BACKOFF[attempt - 1])
     return False
-
-
-# --- The shop's side ----------------------------------------------------------
-
-
-def _bad_request(message: str) -> HttpResponse:
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-
-
-@csrf_exempt  # the gateway has no session; the signature is the proof
-@require_POST
-def callback(request):
-    """Take a signed payment notification: 200 "success" once recorded (or already recorded).
-
-    400 for a forged, stale or malformed notification, or one the order
-    refuses (unknown order, wrong amount or currency); nothing is written then.
-    """
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _bad_request("malformed callback")
-    if declared > MAX_CALLBACK_BYTES or len(request.body) > MAX_CALLBACK_BYTES:
-        return _bad_request("malformed callback")
-    try:
-        notice = GatewaySimulator().verify_callback(request.body, request.headers)
-    except PaymentError as err:
-        logger.warning("gateway callback refused: %s", err.message)
-        return _bad_request(err.message)
-    try:
-        record_online_payment(
-            number=notice.order_number,
-            provider=PROVIDER,
-            amount=notice.amount,
-            currency=notice.currency,
-            transaction_id=notice.transaction_id,
-        )
-    except PaymentError as err:
-        logger.warning("gateway callback for order %s refused: %s", notice.order_number, err.message)
-        return _bad_request(err.message)
-    return HttpResponse("success", content_type="text/plain")
