@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBUG="${DEBUG:-true}"
+PORT="${PORT:-8000}"
+# The host the sitemap, account emails and the printed admin link name (the site record is
+# renamed on migrate), so they point at this server's real port.
+export SHOP_DOMAIN="${SHOP_DOMAIN:-127.0.0.1:$PORT}"
 PYTHON=.venv/bin/python
 
 "$PYTHON" manage.py migrate --noinput
@@ -41,4 +45,4 @@ if [ -n "${REDIS_URL:-}" ]; then
     background_pids+=("$!")
 fi
 
-"$PYTHON" manage.py runserver "127.0.0.1:${PORT:-8000}"
+"$PYTHON" manage.py runserver "127.0.0.1:$PORT"

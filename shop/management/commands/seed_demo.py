@@ -22,6 +22,7 @@ from decimal import ROUND_UP, Decimal
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
@@ -535,7 +536,7 @@ class Command(BaseCommand):
             f"  图片 images: {ProductImage.objects.count()} ({thumbnails_made} thumbnail sets made)",
             f"  门店 stores: {', '.join(Store.objects.order_by('priority').values_list('name', flat=True))}",
             "",
-            "后台 Admin: http://127.0.0.1:8000/admin/",
+            f"后台 Admin: http://{settings.SHOP_DOMAIN}/admin/",
         ]
         lines += [f"  {role}: {email} / {password}" for email, password, _su, _staff, role in LOGINS]
         self.stdout.write("\n".join(lines))
