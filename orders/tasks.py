@@ -36,3 +36,38 @@ def nightly_membership_task() -> int:
 
     catch_up_completed_orders()
     return reevaluate_tiers()
+
+
+# --- refunds (orders/services/refunds.py): the provider is called here, after commit, never under a lock ---
+
+REFUND_RETRY_COUNTDOWNS = (30, 120, 600, 1800)  # seconds before the 2nd … 5th attempt at paying out a leg
+
+
+@shared_task(bind=True, acks_late=True, time_limit=120, soft_time_limit=100, max_retries=len(REFUND_RETRY_COUNTDOWNS))
+def settle_refund_payment_task(self, leg_id: int) -> str | None:
+    """Pay out one refund leg through its provider; retried with backoff while the provider is unreachable."""
+    from orders.services.refunds import SettleLater, settle_refund_payment
+
+    try:
+        leg = settle_refund_payment(leg_id=leg_id)
+    except SettleLater as err:
+        countdown = REFUND_RETRY_COUNTDOWNS[min(self.request.retries, len(REFUND_RETRY_COUNTDOWNS) - 1)]
+        raise self.retry(exc=err, countdown=countdown) from err
+    return leg.status if leg is not None else None
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def refund_flagged_payment_task(payment_id: int) -> int | None:
+    """Pay back a late or duplicate payment the system flagged; keyed on the payment, so once only."""
+    from orders.services.refunds import refund_flagged_payment
+
+    refund = refund_flagged_payment(payment_id=payment_id)
+    return refund.pk if refund is not None else None
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def retry_pending_refund_payments_task() -> int:
+    """Re-queue refund legs whose task was lost (the broker was down when they were written)."""
+    from orders.services.refunds import retry_pending_refund_payments
+
+    return retry_pending_refund_payments()

@@ -18,6 +18,7 @@ from members.services.points import (
     max_points_for,
     points_value,
     restore_points,
+    restore_points_share,
     reverse_points_for_refund,
     spend_points,
     staff_adjust_points,
@@ -37,6 +38,6 @@ __all__ = [
     "anonymise_member", "attach_referrer", "award_points_for_order", "complete_top_up", "delete_address",
     "ensure_member", "evaluate_tier", "expire_points", "export_member_data", "max_points_for",
     "pay_from_wallet", "points_value", "record_order_activity", "refund_to_wallet", "request_deletion",
-    "restore_points", "reverse_points_for_refund", "reward_referral", "save_address", "set_marketing_consent",
+    "restore_points", "restore_points_share", "reverse_points_for_refund", "reward_referral", "save_address", "set_marketing_consent",
     "spend_points", "staff_adjust_points", "staff_adjust_wallet", "staff_top_up_wallet", "start_top_up",
 ]

@@ -110,7 +110,42 @@ def restore_points(*, user_id: int, reference: str) -> PointsEntry | None:
         member=member, kind=PointsEntry.Kind.RESTORE, reference=reference
     ).exists():
         return None
-    return record_points_change(member, kind=PointsEntry.Kind.RESTORE, change=-spent.change, reference=reference)
+    # Refunds may already have given back some lines' shares (restore_points_share): only the rest is left.
+    left = -spent.change - _shares_given_back(member, reference)
+    if left <= 0:
+        return None
+    return record_points_change(member, kind=PointsEntry.Kind.RESTORE, change=left, reference=reference)
+
+
+def _shares_given_back(member: MemberProfile, order_number: str) -> int:
+    return PointsEntry.objects.filter(
+        member=member, kind=PointsEntry.Kind.RESTORE, reference__startswith=f"{order_number}:"
+    ).aggregate(total=Sum("change"))["total"] or 0
+
+
+@transaction.atomic
+def restore_points_share(*, user_id: int, order_number: str, refund_reference: str, points: int) -> PointsEntry | None:
+    """Give back ``points`` of what spend_points took for ``order_number``, once per refund.
+
+    A part refund gives back the points share of the lines it refunds. Never
+    more than the order spent over all its refunds (nor after a full
+    restore_points). Returns None when there is nothing left or this refund
+    was already handled.
+    """
+    if not isinstance(points, int) or points < 0:
+        raise ValueError(f"points must be a whole number, not {points!r}")
+    order_number = _require_reference(order_number)
+    reference = _reverse_reference(order_number, _require_reference(refund_reference))
+    member = lock_member(user_id=user_id)
+    spent = PointsEntry.objects.filter(member=member, kind=PointsEntry.Kind.REDEEM, reference=order_number).first()
+    restores = PointsEntry.objects.filter(member=member, kind=PointsEntry.Kind.RESTORE)
+    if spent is None or restores.filter(reference__in=[order_number, reference]).exists():
+        return None
+    points = min(points, -spent.change - _shares_given_back(member, order_number))
+    if points <= 0:
+        return None
+    return record_points_change(member, kind=PointsEntry.Kind.RESTORE, change=points, reference=reference,
+                                note=_("Order %(number)s") % {"number": order_number})
 
 
 @transaction.atomic

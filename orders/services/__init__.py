@@ -1,10 +1,11 @@
 """Order use cases, one module per area; the names most callers need are re-exported here."""
 
-from orders.services.aftersales import decide_return, refund_order, request_return
+from orders.services.aftersales import decide_return, request_return
 from orders.services.cart import add_to_cart, cart_for, change_quantity, merge_carts, remove_from_cart
 from orders.services.checkout import CheckoutChoice, place_order
 from orders.services.notifications import flush_outbox, queue_email, send_outbox_message
 from orders.services.payments import confirm_bank_transfer, expire_unpaid_orders, record_payment
+from orders.services.refunds import refund_late_payment, refund_order
 from orders.services.transitions import (
     cancel_by_shopper,
     cancel_order,
@@ -36,6 +37,7 @@ __all__ = [
     "place_order",
     "queue_email",
     "record_payment",
+    "refund_late_payment",
     "refund_order",
     "remove_from_cart",
     "request_return",

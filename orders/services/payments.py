@@ -1,6 +1,13 @@
-"""Recording payments, idempotently, and expiring orders nobody paid for."""
+"""Recording payments, idempotently, and expiring orders nobody paid for.
+
+Payments are a ledger: each is recorded once per (provider, transaction id);
+what an order can be refunded is read from its succeeded payments
+(orders.services.refunds). Money that arrives for an order no longer waiting
+for it is kept, flagged and paid back by the system after commit.
+"""
 
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,7 +18,10 @@ from members import services as member_services
 from members.exceptions import MemberError
 from orders.exceptions import PaymentError
 from orders.models import Order, OrderEvent, Payment
-from orders.services.transitions import cancel_order, lock_order, move_order
+from orders.locks import lock_order
+from orders.services.transitions import cancel_order
+from orders.workflow import Actor, apply_action
+from shop.queue import queue_task
 
 
 @transaction.atomic
@@ -55,10 +65,11 @@ def record_payment(
     except IntegrityError:
         return _same_order(Payment.objects.get(provider=provider, transaction_id=transaction_id), order)
     if is_awaited:
-        move_order(
-            order=order,
-            to=Order.Status.PAID,
-            by=by,
+        # The workflow's "pay" edge (we hold the order lock): state, history, and its effects.
+        apply_action(
+            order,
+            "pay",
+            Actor.system(by),
             note=_("Paid: %(method)s, reference %(reference)s")
             % {"method": order.get_payment_method_display(), "reference": transaction_id or "—"},
         )
@@ -71,6 +82,9 @@ def record_payment(
             note=_("Payment %(txn)s arrived while the order was %(status)s: kept and flagged for refund.")
             % {"txn": transaction_id or provider, "status": order.get_status_display()},
         )
+        # Paid back by the system after commit, keyed on the payment so it happens once
+        # (staff may also refund it from the payments list; whichever comes first wins).
+        transaction.on_commit(partial(queue_task, "orders.tasks.refund_flagged_payment_task", payment.pk))
     return payment
 
 
