@@ -250,13 +250,14 @@ def apply_goods_adjustment(
 
 def _book_shares(cart: PricedCart, adjustment: Adjustment) -> None:
     for index, share in enumerate(adjustment.shares):
-        if not share:
+        points = adjustment.point_shares[index] if adjustment.point_shares else 0
+        if not share and not points:
             continue
         line = cart.lines[index]
         line.shares.append((adjustment, share))
         if adjustment.kind == Kind.POINTS:
             line.points_value -= share
-            line.points_used += adjustment.point_shares[index]
+            line.points_used += points
         else:
             line.discount -= share
 

@@ -369,5 +369,5 @@ def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:
         OrderLineAdjustment(adjustment=stored, line=lines[index], amount=share)
         for adjustment, stored in zip(priced.adjustments, adjustments)
         for index, share in enumerate(adjustment.shares)
-        if share
+        if share or (adjustment.point_shares and adjustment.point_shares[index])
     )

@@ -40,9 +40,12 @@ def pickup_choice(store, payment="online"):
                           contact_name="李四", contact_phone="13900139000")
 
 
-def buy(user, lines, choice, token=None, expected_total=None):
+def buy(user, lines, choice, token=None, expected_total=None, expected_amount_due=None):
     """Fill the member's cart with (variant, quantity) lines and place the order."""
     cart = MemberCart(user)
     for variant, quantity in lines:
         add_to_cart(cart=cart, variant_id=variant.pk, quantity=quantity)
-    return place_order(user_id=user.pk, token=token or uuid.uuid4(), choice=choice, expected_total=expected_total)
+    return place_order(
+        user_id=user.pk, token=token or uuid.uuid4(), choice=choice, expected_total=expected_total,
+        expected_amount_due=expected_amount_due,
+    )

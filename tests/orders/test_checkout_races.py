@@ -233,3 +233,44 @@ def test_ten_tabs_adding_to_one_line_never_pass_the_per_line_cap(warehouse):
         assert added == 9, [str(exc) for exc in errors_of(outcomes)]
         assert Cart.objects.filter(user=user).count() == 1
         assert Counter(type(exc) for exc in errors_of(outcomes)) == Counter({CartError: 1})
+
+
+def test_fifty_shoppers_posting_the_checkout_page_for_the_last_ten_units_in_four_stores_buy_all_ten(warehouse, express):
+    from django.conf import settings
+    from django.test import Client
+
+    from stores.models import Store
+    from tests.factories import StoreFactory
+    from tests.orders.browser_form import browser_form_data
+
+    variant = stocked_variant(store=warehouse, on_hand=3)
+    stores = [warehouse]
+    for index, units in enumerate([3, 2, 2]):
+        shop = StoreFactory(code=f"shop{index}", kind=Store.Kind.STORE, priority=10 + index)
+        Stock.objects.create(store=shop, variant=variant, on_hand=units)
+        stores.append(shop)
+    shoppers = make_members(50, "page")
+    posts = []
+    for user in shoppers:
+        browser = Client()
+        browser.force_login(user)
+        browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        browser.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+        page = browser.get("/checkout/").content.decode()
+        # Every page pre-selects a pick-up store radio, sent along with the delivery choice.
+        data = browser_form_data(page, "checkout-form", place="1")
+        assert data["fulfilment"] == "delivery" and data.get("pickup_store")
+        posts.append((browser, data))
+
+    outcomes = run_together([lambda browser=browser, data=data: browser.post("/checkout/", data) for browser, data in posts])
+
+    assert unexpected(outcomes) == []
+    responses = values_of(outcomes)
+    placed = [r for r in responses if r.status_code == 302 and r["Location"].endswith("/pay/")]
+    refused = [r for r in responses if r.status_code == 200]
+    assert (len(placed), len(refused)) == (10, 40)
+    for response in refused:
+        assert any("Not enough stock" in str(m) for m in response.context["messages"]), response.content[:200]
+    assert Order.objects.count() == 10
+    assert sum(Stock.objects.filter(variant=variant).values_list("reserved", flat=True)) == 10
+    assert all(stock.available == 0 for stock in Stock.objects.filter(variant=variant))

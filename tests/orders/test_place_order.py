@@ -168,3 +168,133 @@ def test_a_bank_transfer_gets_longer_to_pay_than_an_online_payment(shopper, ware
 
     assert online.expires_at < timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES + 1)
     assert transfer.expires_at > timezone.now() + timedelta(hours=settings.ORDER_BANK_TRANSFER_HOURS - 1)
+
+
+def gold_member(user, percent="10"):
+    from members import services as member_services
+    from members.models import Tier
+
+    member = member_services.ensure_member(user=user)
+    member.tier = Tier.objects.create(name="金卡", code="gold", rank=3, discount_percent=Decimal(percent))
+    member.save()
+    return member
+
+
+def test_each_order_line_stores_its_gross_discount_points_and_net_with_a_share_row_per_adjustment(
+    shopper, warehouse, address, express
+):
+    from members import services as member_services
+
+    gold_member(shopper)
+    member_services.staff_adjust_points(user_id=shopper.pk, change=1000, reason="测试", by=None)
+    tea = stocked_variant(store=warehouse, price=Decimal("100.00"))
+    cup = stocked_variant(store=warehouse, price=Decimal("33.33"))
+
+    order = buy(shopper, [(tea, 2), (cup, 1)], delivery_choice(address, express, points_to_use=1000))
+
+    tea_line, cup_line = order.lines.order_by("id")
+    # 233.33 goods, 10 % tier = 23.33 shared by value; 1,000 points = ¥10 shared by what is left.
+    assert (tea_line.line_total, tea_line.discount, tea_line.net_total + tea_line.points_value) == (
+        Decimal("200.00"), Decimal("20.00"), Decimal("180.00")
+    )
+    assert cup_line.discount == Decimal("3.33")
+    assert tea_line.points_used + cup_line.points_used == 1000 == order.points_used
+    assert tea_line.points_value + cup_line.points_value == Decimal("10.00")
+    for adjustment in order.adjustments.filter(kind__in=["tier", "points"]):
+        assert sum(a.amount for a in adjustment.allocations.all()) == adjustment.amount
+    assert sum(line.net_total for line in (tea_line, cup_line)) + order.shipping_fee == order.total
+    assert order.subtotal + order.discount_total + order.shipping_fee == order.total
+
+
+def test_an_order_keeps_kinds_and_figures_not_words_and_remembers_the_checkout_language(
+    shopper, warehouse, address, express
+):
+    from django.utils import translation
+
+    gold_member(shopper, percent="5")
+    with translation.override("en"):
+        order = buy(shopper, [(stocked_variant(store=warehouse, price=Decimal("100.00")), 1)], delivery_choice(address, express))
+
+    tier = order.adjustments.get(kind="tier")
+    assert order.language == "en"
+    assert tier.params == {"tier": "金卡", "percent": "5"}
+    with translation.override("en"):
+        assert tier.label == "金卡 member discount 5%"
+    with translation.override("zh-hans"):
+        assert tier.label != "金卡 member discount 5%" and "金卡" in tier.label
+
+
+def test_free_shipping_is_not_counted_as_a_goods_discount_too(shopper, warehouse, address, express):
+    order = buy(shopper, [(stocked_variant(store=warehouse, price=Decimal("99.00")), 1)], delivery_choice(address, express))
+
+    assert (order.discount_total, order.shipping_fee, order.total) == (Decimal("0.00"), Decimal("0.00"), Decimal("99.00"))
+
+
+def test_a_delivery_source_found_short_under_the_lock_gives_way_to_the_next_one(
+    shopper, warehouse, store, address, express, monkeypatch
+):
+    variant = stocked_variant(store=warehouse, on_hand=1)
+    Stock.objects.create(store=store, variant=variant, on_hand=3)
+    # The unlocked look saw the warehouse's last unit, which another checkout took before our lock.
+    Stock.objects.filter(store=warehouse, variant=variant).update(reserved=1)
+    monkeypatch.setattr("orders.services.checkout.choose_delivery_store", lambda lines: warehouse)
+
+    order = buy(shopper, [(variant, 2)], delivery_choice(address, express))
+
+    order.refresh_from_db()
+    assert order.store == store
+    assert Stock.objects.get(store=store, variant=variant).reserved == 2
+    assert Stock.objects.get(store=warehouse, variant=variant).reserved == 1
+    assert not StockMovement.objects.filter(stock__store=warehouse, reference=order.number).exists()
+
+
+def test_when_every_delivery_source_is_short_under_the_lock_the_shopper_is_told_what_is_left(
+    shopper, warehouse, address, express, monkeypatch
+):
+    variant = stocked_variant(store=warehouse, on_hand=1)
+    Stock.objects.filter(store=warehouse, variant=variant).update(reserved=1)
+    monkeypatch.setattr("orders.services.checkout.choose_delivery_store", lambda lines: warehouse)
+
+    with pytest.raises(OutOfStock) as raised:
+        buy(shopper, [(variant, 1)], delivery_choice(address, express))
+
+    assert raised.value.shortages == {variant.pk: 0}
+    assert Order.objects.count() == 0
+    assert CartLine.objects.filter(cart__user=shopper).count() == 1
+
+
+def test_a_changed_wallet_part_stops_the_order_even_when_the_total_is_the_same(shopper, warehouse, address, express):
+    from members import services as member_services
+    from orders.exceptions import AmountDueChanged
+
+    member_services.ensure_member(user=shopper)
+    member_services.staff_top_up_wallet(user_id=shopper.pk, amount=Decimal("5.00"), reason="测试", by=None)
+    variant = stocked_variant(store=warehouse, price=Decimal("20.00"))
+
+    with pytest.raises(AmountDueChanged) as raised:
+        # The page showed ¥28 total with nothing from the wallet; the wallet now pays ¥5 of it.
+        cart_lines = [(variant, 1)]
+        buy(shopper, cart_lines, delivery_choice(address, express, use_wallet=True),
+            expected_total=Decimal("28.00"), expected_amount_due=Decimal("28.00"))
+
+    assert "23.00" in raised.value.message
+    assert Order.objects.count() == 0
+
+
+def test_the_confirmation_email_is_written_in_the_language_of_the_checkout_and_explains_each_line(
+    shopper, warehouse, address, express
+):
+    from django.utils import translation
+
+    from orders.services.notifications import send_outbox_message
+
+    gold_member(shopper, percent="10")
+    with translation.override("en"):
+        order = buy(shopper, [(stocked_variant(store=warehouse, price=Decimal("100.00")), 2)], delivery_choice(address, express))
+
+    message = OutboxMessage.objects.get(order=order, kind="order_placed")
+    assert send_outbox_message(message_id=message.pk)
+
+    body = mail.outbox[-1].body
+    assert "Thank you for your order" in body
+    assert "金卡 member discount 10%" in body and "-¥20.00" in body and "¥180.00" in body
