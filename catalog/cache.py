@@ -10,6 +10,13 @@ bump per write for skipping queries and template rendering per read.
 Only data that is the same for every shopper is cached: per-shopper parts
 (cart badge, messages, the add-to-cart form with its CSRF token, recently
 viewed) are rendered fresh on each request.
+
+While the shared cache (Redis) is down nobody can read or bump the shared
+version, so each process keys its pages on a version of its own that moves
+on every OUTAGE_VERSION_SECONDS and on its own writes: a change made in
+another process shows within seconds, and nothing cached before the outage
+is served after a change made during it (the owed bump is made on Redis as
+soon as it answers again).
 """
 
 import hashlib
@@ -23,12 +30,17 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
 
+from shop.redis_outage import cache_is_up
+
 VERSION_KEY = "catalog:version"
 TIMEOUT = 10 * 60
 # How long a process trusts the version it last read from the shared cache.
 VERSION_MEMO_SECONDS = 1.0
+# How long a process's own version lasts while the shared cache is down.
+OUTAGE_VERSION_SECONDS = 5
 
-_memo = {"version": None, "until": 0.0}
+# owed: a bump made while the shared cache was down, still to be made on it.
+_memo = {"version": None, "until": 0.0, "owed": False, "local_bumps": 0}
 
 
 def pages_cache():
@@ -42,16 +54,35 @@ def pages_cache():
     return caches["pages"]
 
 
-def catalog_version() -> int:
+def catalog_version() -> int | str:
     now = time.monotonic()
     if _memo["version"] is not None and now < _memo["until"]:
         return _memo["version"]
-    version = cache.get(VERSION_KEY)
+    version = _shared_version()
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        version = _outage_version(now)
+    elif _memo["owed"]:
+        _memo["owed"] = False
+        return _increment()
     _memo.update(version=version, until=now + VERSION_MEMO_SECONDS)
     return version
+
+
+def _outage_version(now: float) -> str:
+    """This process's own version while the shared one is out of reach."""
+    return f"outage-{int(now // OUTAGE_VERSION_SECONDS)}-{_memo['local_bumps']}"
+
+
+def _shared_version() -> int | None:
+    """The version in the shared cache, or None while that cache is down."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A fresh start (or a Redis that lost its data) takes a number never used before,
+        # so fragments cached under an old version can never be mistaken for current ones.
+        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = cache.get(VERSION_KEY)
+    # Asked after the reads: a read that found Redis gone was answered by a stand-in.
+    return version if cache_is_up(cache) else None
 
 
 def bump_catalog_version() -> None:
@@ -65,13 +96,18 @@ def bump_catalog_version() -> None:
     transaction.on_commit(_increment)
 
 
-def _increment() -> None:
+def _increment() -> int | str:
     try:
         version = cache.incr(VERSION_KEY)
     except ValueError:  # the key was evicted or never set
-        version = 2
+        version = time.time_ns() // 1000
         cache.set(VERSION_KEY, version, timeout=None)
+    if not cache_is_up(cache):
+        _memo["owed"] = True
+        _memo["local_bumps"] += 1
+        version = _outage_version(time.monotonic())
     _memo.update(version=version, until=time.monotonic() + VERSION_MEMO_SECONDS)
+    return version
 
 
 def page_key(name: str, *parts) -> str:

@@ -1,11 +1,46 @@
-"""The Celery application; tasks are discovered in each app's tasks.py."""
+"""The Celery application; tasks are discovered in each app's tasks.py.
+
+Publishing shares the cache's memory of a Redis outage (shop/redis_outage.py):
+while the broker is known to be down a ``.delay()`` fails at once, instead of
+every request paying its own connection timeout. Every caller already treats
+a failed hand-off as "the catch-up will do it" (the outbox flush, the nightly
+count), so failing fast loses nothing.
+"""
 
 import os
 
 from celery import Celery
+from kombu.exceptions import OperationalError
+
+from shop.redis_outage import OUTAGE_ERRORS, is_known_down, note_down, note_up, redis_address
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
-app = Celery("shop")
+
+class BrokerKnownDown(OperationalError):
+    """Not sent: the broker failed moments ago, so this publish did not even try."""
+
+
+class ShopCelery(Celery):
+    def send_task(self, *args, **kwargs):
+        address = self._broker_address()
+        if address is None:
+            return super().send_task(*args, **kwargs)
+        if is_known_down(address):
+            raise BrokerKnownDown(f"Redis at {address} was down moments ago; not waiting for it")
+        try:
+            result = super().send_task(*args, **kwargs)
+        except (OperationalError, *OUTAGE_ERRORS) as err:
+            note_down(address, err, what="tasks wait for their catch-up")
+            raise
+        note_up(address)
+        return result
+
+    def _broker_address(self) -> str | None:
+        url = self.conf.broker_write_url or self.conf.broker_url or ""
+        return redis_address(url) if url.startswith(("redis://", "rediss://")) else None
+
+
+app = ShopCelery("shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -138,9 +138,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, Celery --------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Django's Redis cache with sub-second socket timeouts that, once Redis fails, skips it for
+    # a few seconds and answers from each process's memory (shop/redis_outage.py): pages,
+    # log-in and checkout keep working while Redis is down. allauth's rate limits live in
+    # this cache, so during an outage they count per web process instead of across the
+    # site (N processes let N times the limit through) and a warning is logged; they
+    # neither fail open nor lock everybody out.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "shop.redis_outage.OutageTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shop"),
         }
@@ -175,11 +181,20 @@ CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
     "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},
 }
-# Checkout must not hang when Redis is down: give up queuing quickly; the outbox
-# keeps the message and the periodic flush sends it later.
+# Checkout must not hang when Redis is down: a publish makes one connection attempt of half
+# a second and waits a second at most for the answer, never retries, and while Redis is
+# known to be down is refused at once (shop/celery.py). The outbox keeps the message and the
+# flush above sends it within a minute of Redis coming back. Workers and beat reconnect on
+# their own (broker_connection_retry), whatever these say.
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1.0,
+    # kombu otherwise retries connecting for broker_connection_timeout on every publish.
+    "max_retries": 0,
+}
 
 # --- Auth, allauth --------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -208,7 +223,8 @@ ACCOUNT_USER_DISPLAY = "shop.accounts.user_display"
 ACCOUNT_LOGOUT_ON_GET = False
 # allauth's defaults, written out because the admin log-in shares them (shop/urls.py):
 # 5 failed passwords per account in 5 minutes, 10 per IP address a minute, then even the
-# right password is refused until the window passes.
+# right password is refused until the window passes. The counts live in the default cache:
+# while Redis is down each web process counts on its own (see CACHES above).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 # --- Two-factor authentication (allauth.mfa) ---------------------------------
