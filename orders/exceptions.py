@@ -29,6 +29,19 @@ class PricesChanged(CheckoutError):
         self.actual = actual
 
 
+class AmountDueChanged(PricesChanged):
+    """The total is as shown but what is left to pay after stored value is not (the wallet changed)."""
+
+    def __init__(self, *, expected, actual):
+        CheckoutError.__init__(
+            self,
+            _("The amount left to pay is now %(actual)s instead of %(expected)s (your stored value changed). Please check it and place the order again.")
+            % {"actual": money(actual), "expected": money(expected)},
+        )
+        self.expected = expected
+        self.actual = actual
+
+
 class IllegalTransition(OrderError):
     def __init__(self, *, order, to):
         super().__init__(
