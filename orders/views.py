@@ -29,13 +29,7 @@ from orders.services import (
     request_return,
 )
 from orders.services.cart import cart_items
-from orders.services.checkout import (
-    member_cart_lines,
-    member_for_checkout,
-    pickup_stores_for,
-    price_lines,
-    shipping_methods_for,
-)
+from orders.services.checkout import member_for_checkout, price_lines
 from shop.redirects import safe_target
 from stores.exceptions import StockError
 
@@ -49,10 +43,14 @@ def cart_detail(request):
     items = cart_items(cart_for(request))
     priced = None
     if request.user.is_authenticated and items:
-        # A member sees their tier discount as its own line already here; shipping comes at checkout.
+        # A member sees their tier discount, and each line's share of it, already here; shipping comes at checkout.
         sellable = [(item.variant, item.quantity) for item in items if not item.problem]
         choice = CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE)
         priced = price_lines(sellable, choice, member_for_checkout(request.user.pk)) if sellable else None
+        if priced is not None:
+            by_variant = {line.item.variant_id: line for line in priced.lines}
+            for item in items:
+                item.priced = by_variant.get(item.variant.pk)
     return render(
         request,
         "orders/cart.html",
@@ -100,19 +98,25 @@ def cart_update(request):
 
 @login_required
 def checkout(request):
-    lines = member_cart_lines(request.user.pk)
+    if request.method == "POST":
+        # A resubmission of a checkout that already went through (double click, reload, retry)
+        # leads to its order, even though that order emptied the cart.
+        done = selectors.order_for_checkout_token(user_id=request.user.pk, token=request.POST.get("token"))
+        if done is not None:
+            return redirect("orders:order-pay", number=done.number)
+    lines = selectors.member_cart_lines(request.user.pk)
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart-detail")
     addresses = list(request.user.addresses.all())
-    pickup_stores = pickup_stores_for(lines)
+    pickup_stores = selectors.pickup_stores_for(lines)
     initial_address = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
     data = request.POST if request.method == "POST" else None
     province = initial_address.province if initial_address else ""
     if data and data.get("address", "").isdigit():
         chosen = next((a for a in addresses if a.pk == int(data["address"])), None)
         province = chosen.province if chosen else province
-    methods = shipping_methods_for(province) if province else []
+    methods = selectors.shipping_methods_for(province) if province else []
     form = CheckoutForm(
         data,
         user=request.user,
@@ -134,12 +138,13 @@ def checkout(request):
     )
     if data is not None and form.is_valid():
         cleaned = form.cleaned_data
+        is_delivery = cleaned["fulfilment"] == Order.Fulfilment.DELIVERY
         choice = CheckoutChoice(
             fulfilment=cleaned["fulfilment"],
             payment_method=cleaned["payment_method"],
-            address=cleaned["address"] if cleaned["fulfilment"] == Order.Fulfilment.DELIVERY else None,
-            pickup_store=cleaned["pickup_store"] if cleaned["fulfilment"] == Order.Fulfilment.PICKUP else None,
-            shipping_method=cleaned["shipping_method"],
+            address=cleaned["address"] if is_delivery else None,
+            pickup_store=None if is_delivery else cleaned["pickup_store"],
+            shipping_method=cleaned["shipping_method"] if is_delivery else None,
             contact_name=cleaned["contact_name"],
             contact_phone=cleaned["contact_phone"],
             note=cleaned["note"],
@@ -153,19 +158,25 @@ def checkout(request):
                     token=cleaned["token"],
                     choice=choice,
                     expected_total=cleaned["expected_total"],
+                    expected_amount_due=cleaned["expected_amount_due"],
                 )
             except (OrderError, StockError, MemberError) as err:
                 messages.error(request, err.message)
             else:
                 return redirect("orders:order-pay", number=order.number)
+    elif data is not None and "place" in request.POST:
+        # Say so at the top too: an error on a field further down the page is easy to miss on a phone.
+        messages.error(request, _("Please check the marked choices and place the order again."))
     priced = price_lines(lines, choice, member)
-    # The page carries the total it showed; placing the order compares against it,
-    # so a price that changed in between is shown to the shopper before they pay.
+    # The page carries the total and the amount due it showed; placing the order compares against
+    # both, so a changed price or a changed stored-value part is shown to the shopper before they pay.
     if data is None:
         form.initial["expected_total"] = priced.total
+        form.initial["expected_amount_due"] = priced.amount_due
     else:
         form.data = form.data.copy()
         form.data["expected_total"] = str(priced.total)
+        form.data["expected_amount_due"] = str(priced.amount_due)
     return render(
         request,
         "orders/checkout.html",
@@ -175,6 +186,7 @@ def checkout(request):
             "addresses": addresses,
             "pickup_stores": pickup_stores,
             "expected_total": priced.total,
+            "expected_amount_due": priced.amount_due,
             "member": member,
             "max_points": member_services.max_points_for(priced.goods_after_discounts, member.points_balance),
         },

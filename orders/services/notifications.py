@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from orders.models import Order, OutboxMessage
+from orders.selectors import order_for_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,22 @@ def send_outbox_message(*, message_id: int) -> bool:
     return True
 
 
+def email_language(order: Order) -> str:
+    """The language an order's emails are written in: the shopper's at checkout, else the shop's."""
+    try:
+        return translation.get_supported_language_variant(order.language) if order.language else settings.LANGUAGE_CODE
+    except LookupError:  # a language the shop no longer offers
+        return settings.LANGUAGE_CODE
+
+
 def _deliver(message: OutboxMessage) -> None:
-    order = message.order
+    if message.order_id is None:
+        return
+    # Lines with their shares and the adjustments in a fixed number of queries, however long the order.
+    order = order_for_receipt(message.order_id)
     if order is None or not order.user.email:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(email_language(order)):
         context = {"order": order, "shop_name": settings.SHOP_NAME}
         subject = render_to_string(f"orders/email/{message.kind}_subject.txt", context).strip()
         body = render_to_string(f"orders/email/{message.kind}.txt", context)
