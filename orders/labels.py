@@ -50,8 +50,19 @@ def _floor(params):
     return _("Discount limited to the order value")
 
 
+def _promotion(params):
+    # Marketing stores the promotion's name as shown when the order was placed.
+    return params["name"]
+
+
+def _coupon(params):
+    return _("Coupon %(code)s") % {"code": params["code"]}
+
+
 _RENDERERS = {
     "tier": _tier,
+    "promotion": _promotion,
+    "coupon": _coupon,
     "shipping": _shipping,
     "shipping_discount": _shipping_discount,
     "points": _points,
