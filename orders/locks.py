@@ -15,6 +15,19 @@ A service that needs a later lock first and an earlier one afterwards is a
 deadlock waiting to happen: restructure it (read what you need first, take
 the locks in order, then write). Provider calls (gateway, mail) never run
 under any of these locks: they go after commit.
+
+Rows that belong to one order (its lines, payments, refunds and their legs)
+are guarded by the order's lock: take it before reading what they allow.
+Examples, each a service that holds several of these at once:
+
+- checkout: cart → the new order → stock rows (reserve) → member (points, wallet).
+- refund_order (orders/services/refunds.py): order → stock rows (the
+  reservation freed by a full refund before shipping, or returned units put
+  back) → member (wallet leg, points back, points earned and spend taken
+  back). Taking the member first here deadlocks with a checkout of the same
+  member and SKU (tests/orders/test_lock_order.py shows both orders).
+- paying out a refund leg: the provider is called with no lock at all; only
+  recording its answer takes the order, then the leg.
 """
 
 from django.db import transaction
