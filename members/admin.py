@@ -308,7 +308,11 @@ class MemberProfileAdmin(admin.ModelAdmin):
         asked = queryset.filter(deletion_requested_at__isnull=False, anonymised_at__isnull=True).select_related("user")
         done = 0
         for member in asked:
-            services.anonymise_member(user=member.user)
+            try:
+                services.anonymise_member(user=member.user)
+            except MemberError as err:
+                self.message_user(request, f"{member}: {err.message}", messages.WARNING)
+                continue
             done += 1
         skipped = queryset.filter(deletion_requested_at__isnull=True).count()
         if done:

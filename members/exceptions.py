@@ -33,5 +33,13 @@ class TopUpError(MemberError):
     pass
 
 
+class ErasureNotYet(MemberError):
+    """The member cannot be erased yet: the shop still owes them money or goods (see anonymise_member)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
 class ReferralError(MemberError):
     pass

@@ -164,7 +164,13 @@ def delete_account(request):
     if request.method == "POST" and has_password and form.is_valid():
         user = request.user
         request_deletion(user=user)
-        anonymise_member(user=user)
+        try:
+            anonymise_member(user=user)
+        except MemberError as err:
+            # The request stands (marketing stopped); staff erase once the shop owes nothing.
+            messages.error(request, " ".join([err.message, _("We have recorded your request and will erase your "
+                                                            "data as soon as this is settled.")]))
+            return redirect("members:privacy")
         logout(request)
         messages.success(request, _("Your account has been deleted and your personal data erased."))
         return redirect("home")

@@ -9,8 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
+from members.exceptions import ErasureNotYet
 from members.models import Address, MemberProfile, ReferralReward, Tier
+from shop.money import format_money
 
 # Upper-case letters and digits a shopper cannot mistake for one another (no I/L/1, O/0).
 REFERRAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -176,12 +179,22 @@ def anonymise_member(*, user) -> MemberProfile:
     members erase their own copies through settings.MEMBERS_ERASURE_HOOKS
     (dotted paths of functions taking the user), in this same transaction.
     Running it twice changes nothing more.
+
+    Raises ErasureNotYet, changing nothing, while the shop still owes the member
+    something: a wallet balance (once erased, nobody could prove the money is
+    theirs) or, from a hook, an order still to be delivered to the address it
+    would blank. Staff settle first (refund the wallet, finish or cancel the order).
     """
     from allauth.account.models import EmailAddress
 
     member = lock_member(user_id=user.pk)
     if member.anonymised_at is not None:
         return member
+    if member.wallet_balance != 0:
+        raise ErasureNotYet([
+            _("The wallet still holds %(balance)s, money the shop owes the member: refund it before the account "
+              "is erased.") % {"balance": format_money(member.wallet_balance)}
+        ])
     User = get_user_model()
     user = User.objects.select_for_update().get(pk=user.pk)
     placeholder = f"deleted-{user.pk}@invalid"

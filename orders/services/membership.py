@@ -124,7 +124,27 @@ def export_orders_for_member(user) -> dict:
 
 
 def anonymise_orders_for_member(user) -> int:
-    """Erasure (MEMBERS_ERASURE_HOOKS): orders stay for the accounts, the person's details go."""
+    """Erasure (MEMBERS_ERASURE_HOOKS): orders stay for the accounts, the person's details go.
+
+    Raises ErasureNotYet (the whole erasure rolls back) while an order is still to be paid,
+    delivered or picked up: blanking its address now would strand the parcel.
+    """
+    from members.exceptions import ErasureNotYet
+
+    waiting = list(
+        Order.objects.filter(user=user, status__in=ERASURE_WAITS_FOR).order_by("pk").values_list("number", flat=True)
+    )
+    if waiting:
+        raise ErasureNotYet([
+            _("Orders %(numbers)s are not delivered or cancelled yet: the account can be erased once they are.")
+            % {"numbers": ", ".join(waiting)}
+        ])
     return Order.objects.filter(user=user).update(
         recipient="—", phone="", province="", city="", district="", address_detail="", note=""
     )
+# Orders the shop still has to deliver or hand over: their address and contact are still needed.
+ERASURE_WAITS_FOR = (
+    Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.PAID, Order.Status.READY_FOR_PICKUP,
+)
+
+
