@@ -123,6 +123,12 @@ def export_orders_for_member(user) -> dict:
     return {"orders": orders}
 
 
+# Orders the shop still has to deliver or hand over: their address and contact are still needed.
+ERASURE_WAITS_FOR = (
+    Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.PAID, Order.Status.READY_FOR_PICKUP,
+)
+
+
 def anonymise_orders_for_member(user) -> int:
     """Erasure (MEMBERS_ERASURE_HOOKS): orders stay for the accounts, the person's details go.
 
@@ -142,9 +148,3 @@ def anonymise_orders_for_member(user) -> int:
     return Order.objects.filter(user=user).update(
         recipient="—", phone="", province="", city="", district="", address_detail="", note=""
     )
-# Orders the shop still has to deliver or hand over: their address and contact are still needed.
-ERASURE_WAITS_FOR = (
-    Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.PAID, Order.Status.READY_FOR_PICKUP,
-)
-
-
