@@ -1,16 +1,20 @@
-"""The staff back office for orders.
+"""The staff back office for orders: interface only.
 
-Staff never edit an order's fields: every change is an action that calls a
-service, and the service writes the ``OrderEvent`` (with ``actor`` = the
-staff member) that is the audit trail. Domain errors come back as error
-messages on the page, never as a server error.
+Staff never edit an order's fields. What may happen to an order is the
+workflow's answer (``orders.workflow.available_actions``): the order page
+shows a button per action, each button opens a page that asks for what the
+step needs and calls a service, and the service writes the ``OrderEvent``
+(with the staff member as actor) that is the audit trail. Refusals come
+back as messages on the page, never as a server error.
 """
+
+from dataclasses import dataclass
+from typing import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders import services
+from orders import selectors, services, workflow
 from orders.admin_forms import BankTransferForm, EmptyForm, NoteForm, RefundForm, ShipForm
 from orders.exceptions import OrderError
 from orders.models import (
@@ -33,6 +37,7 @@ from orders.models import (
     ReturnRequest,
     ShippingMethod,
 )
+from orders.workflow import ActorKind
 from shop.money import format_money as money
 from stores.exceptions import StockError
 
@@ -45,7 +50,7 @@ def status_label(value: str) -> str:
 
 
 class ReadOnlyAdminMixin:
-    """Rows written only by services: staff may look, never add, edit or delete."""
+    """Rows that only services write: staff look at them, and act only through pages that call services."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -55,6 +60,23 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def render_action_page(model_admin, request, *, title, form, template, **context):
+    """The one page that asks staff for a step's input (a note, a carrier, refund lines) before a service runs."""
+    return TemplateResponse(request, template, {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        "form": form,
+        "media": model_admin.media + form.media,
+        "submit_label": title,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        **context,
+    })
+
+
+# --- the order page's inlines -------------------------------------------------------------
 
 
 class OrderInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -73,7 +95,21 @@ class OrderInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class OrderLineInline(OrderInline):
     model = OrderLine
-    fields = ["product_name", "options", "sku", "unit_price", "quantity", "refunded_quantity", "line_total"]
+    fields = ["product_name", "options", "sku", "unit_price", "quantity", "line_total", "discount", "points_share",
+              "net_total", "why", "refunded_quantity", "refunded_amount"]
+
+    @admin.display(description=_("points share"))
+    def points_share(self, line):
+        return f"{line.points_used} ({money(line.points_value)})" if line.points_used else "—"
+
+    @admin.display(description=_("why this price"))
+    def why(self, line):
+        explain = getattr(selectors, "line_explanation", None)
+        parts = explain(line) if explain else []
+        return "; ".join(f"{label} {money(amount)}" for label, amount in parts) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("allocations__adjustment")
 
 
 class OrderAdjustmentInline(OrderInline):
@@ -99,7 +135,8 @@ class OrderEventInline(OrderInline):
 
 class PaymentInline(OrderInline):
     model = Payment
-    fields = ["created_at", "provider", "amount", "status", "transaction_id", "needs_refund", "refunded_at", "confirmed_by_"]
+    fields = ["created_at", "provider", "amount", "status", "transaction_id", "needs_refund", "refunded_amount",
+              "confirmed_by_"]
 
     @admin.display(description=_("by"))
     def confirmed_by_(self, payment):
@@ -108,7 +145,7 @@ class PaymentInline(OrderInline):
 
 class RefundInline(OrderInline):
     model = Refund
-    fields = ["created_at", "amount", "reason", "restock", "provider_reference", "created_by_"]
+    fields = ["created_at", "amount", "points", "reason", "restock", "status", "created_by_"]
 
     @admin.display(description=_("by"))
     def created_by_(self, refund):
@@ -124,32 +161,87 @@ class ReturnRequestInline(OrderInline):
         return return_request.decided_by or ""
 
 
-# (url name suffix, path, button label, is it offered for this order?)
-ORDER_PAGES = [
-    ("confirm_transfer", "confirm-transfer", _("Confirm bank transfer"),
-     lambda o: o.payment_method == Order.PaymentMethod.BANK_TRANSFER and o.status == Order.Status.PENDING_PAYMENT),
-    ("ship", "ship", _("Ship"),
-     lambda o: o.fulfilment == Order.Fulfilment.DELIVERY and o.status in (Order.Status.PAID, Order.Status.PLACED)),
-    ("ready_for_pickup", "ready-for-pickup", _("Mark ready for pick-up"),
-     lambda o: o.fulfilment == Order.Fulfilment.PICKUP and o.status == Order.Status.PAID),
-    ("picked_up", "picked-up", _("Mark picked up"),
-     lambda o: o.fulfilment == Order.Fulfilment.PICKUP and o.status == Order.Status.READY_FOR_PICKUP),
-    ("complete", "complete", _("Mark delivered (completed)"),
-     lambda o: o.fulfilment == Order.Fulfilment.DELIVERY and o.status == Order.Status.SHIPPED),
-    ("cancel", "cancel", _("Cancel"),
-     lambda o: o.status in (Order.Status.PENDING_PAYMENT, Order.Status.PLACED)),
-    ("refund", "refund", _("Refund"),
-     lambda o: o.refundable_amount > 0 and (
-         o.status in (Order.Status.PAID, Order.Status.READY_FOR_PICKUP, Order.Status.SHIPPED, Order.Status.COMPLETED)
-         and (o.payment_method != Order.PaymentMethod.CASH_ON_DELIVERY or o.status == Order.Status.COMPLETED)
-     )),
-]
-# cancel_order does not give money back: a paid order is cancelled by refunding it in full.
-PAID_STATUSES = {Order.Status.PAID, Order.Status.READY_FOR_PICKUP}
+# --- the pages behind the order's buttons ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One button of the order page: its url, the form it asks, what it does (returns the success message)."""
+
+    name: str  # the workflow action, or a staff step that is not a move (confirm_transfer, refund)
+    url: str
+    make_form: Callable
+    perform: Callable
+    template: str = "admin/orders/order/action_form.html"
+
+
+def _move(done):
+    """Perform a workflow action with the form's data; ``done`` is the success message."""
+
+    def perform(order_admin, request, order, form, action):
+        workflow.move_order(order_id=order.pk, action=action, actor=order_admin.actor(request), **form.cleaned_data)
+        return done % {"number": order.number}
+
+    return perform
+
+
+def _confirm_transfer(order_admin, request, order, form, action):
+    (_order, reference), = form.references()
+    return confirm_transfer(order, reference, request.user)
+
+
+def _refund(order_admin, request, order, form, action):
+    refund = services.refund_order(
+        order_id=order.pk,
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        key=str(form.cleaned_data["key"]),
+        quantities=form.quantities(),
+        restock=form.cleaned_data["restock"],
+    )
+    return gettext("Refunded %(amount)s on order %(number)s.") % {"amount": money(refund.amount), "number": order.number}
+
+
+ORDER_PAGES = {
+    page.name: page
+    for page in [
+        OrderPage("confirm_transfer", "confirm-transfer", lambda data, order: BankTransferForm(data, orders=[order]),
+                  _confirm_transfer),
+        OrderPage("ship", "ship", lambda data, order: ShipForm(data), _move(_("Order %(number)s shipped."))),
+        OrderPage("ready_for_pickup", "ready-for-pickup", lambda data, order: EmptyForm(data),
+                  _move(_("Order %(number)s is ready for pick-up."))),
+        OrderPage("hand_over", "picked-up", lambda data, order: NoteForm(data),
+                  _move(_("Order %(number)s was picked up."))),
+        OrderPage("complete_delivery", "complete", lambda data, order: NoteForm(data),
+                  _move(_("Order %(number)s is completed."))),
+        OrderPage("refuse_delivery", "refuse-delivery", lambda data, order: NoteForm(data),
+                  _move(_("Order %(number)s was refused: cancelled, and the goods are back in stock."))),
+        OrderPage("cancel", "cancel", lambda data, order: NoteForm(data), _move(_("Order %(number)s cancelled."))),
+        OrderPage("refund", "refund", lambda data, order: RefundForm(data, order=order), _refund,
+                  template="admin/orders/order/refund.html"),
+    ]
+}
+NOT_REFUNDED_HERE = {Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.CANCELLED}
+
+
+def confirm_transfer(order, reference, by) -> str:
+    payment = services.confirm_bank_transfer(order_id=order.pk, reference=reference, by=by)
+    if payment.order_id != order.pk:
+        # record_payment is idempotent on (provider, reference) across orders: the reference was used.
+        raise OrderError(
+            gettext("The bank reference %(reference)s was already recorded for order %(other)s; nothing was recorded for %(number)s.")
+            % {"reference": payment.transaction_id, "other": payment.order.number, "number": order.number}
+        )
+    if payment.needs_refund:
+        raise OrderError(
+            gettext("Order %(number)s was not awaiting payment: the transfer was recorded and flagged for refund.")
+            % {"number": order.number}
+        )
+    return gettext("Bank transfer confirmed for order %(number)s.") % {"number": order.number}
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "member", "status", "fulfilment", "payment_method", "store", "total_display", "placed_at"]
     list_filter = ["status", "store", "fulfilment", "payment_method", ("placed_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "store"]
@@ -158,30 +250,18 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     list_per_page = 50
     view_on_site = False  # the order page on the site is the shopper's own
-    inlines = [
-        OrderLineInline,
-        OrderAdjustmentInline,
-        PaymentInline,
-        RefundInline,
-        ReturnRequestInline,
-        OrderEventInline,
-    ]
+    inlines = [OrderLineInline, OrderAdjustmentInline, PaymentInline, RefundInline, ReturnRequestInline,
+               OrderEventInline]
     fieldsets = [
         (None, {"fields": ["number", "status", "user", "store", "fulfilment", "payment_method", "placed_at", "expires_at"]}),
         (_("recipient"), {"fields": ["recipient", "phone", "province", "city", "district", "address_detail", "note"]}),
         (_("shipping method"), {"fields": ["shipping_method_name", "carrier", "tracking_number"]}),
-        (None, {"fields": ["currency", "subtotal", "discount_total", "shipping_fee", "total", "refunded_total"]}),
-        (None, {"fields": ["paid_at", "shipped_at", "ready_at", "completed_at", "cancelled_at"]}),
+        (None, {"fields": ["currency", "subtotal", "discount_total", "shipping_fee", "total", "refunded_total",
+                           "points_used", "wallet_amount", "wallet_refunded"]}),
+        (None, {"fields": ["paid_at", "shipped_at", "ready_at", "completed_at", "cancelled_at", "counted_at"]}),
     ]
-    actions = [
-        "confirm_bank_transfer",
-        "ship",
-        "mark_ready_for_pickup",
-        "mark_picked_up",
-        "complete_delivery",
-        "cancel",
-        "refund",
-    ]
+    actions = ["confirm_bank_transfer", "ship", "mark_ready_for_pickup", "mark_picked_up", "complete_delivery",
+               "cancel", "refund"]
 
     @admin.display(description=_("member"), ordering="user__email")
     def member(self, order):
@@ -191,218 +271,96 @@ class OrderAdmin(admin.ModelAdmin):
     def total_display(self, order):
         return money(order.total)
 
-    # --- the change page: all read-only, actions as buttons -------------------------
+    # --- who acts, and on which orders ---------------------------------------------------
+
+    def actor(self, request):
+        """The workflow actor for this staff member, or None if they may only look."""
+        if not request.user.has_perm("orders.change_order"):
+            return None
+        return workflow.staff_actor(request.user)
+
+    def has_act_permission(self, request):
+        return self.actor(request) is not None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        actor = workflow.staff_actor(request.user)
+        if actor is not None and actor.kind == ActorKind.STORE_STAFF:
+            # Store staff see (and act on) their own stores' orders only.
+            queryset = queryset.filter(store_id__in=actor.store_ids)
+        return queryset
+
+    # --- the change page: read-only, the workflow's actions as buttons ----------------------
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        # Never save the loaded row: a full save could undo a concurrent service's change.
-        pass
-
-    def save_related(self, request, form, formsets, change):
-        pass
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "POST":
-            return HttpResponseRedirect(request.path)
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "show_delete": False,
-            "title": gettext("View %s") % self.opts.verbose_name,  # Django's own catalogue translates it
-        }
+        extra_context = dict(extra_context or {})
         order = self.get_object(request, unquote(object_id))
-        if order is not None and self.has_change_permission(request, order):
-            extra_context["order_actions"] = self.order_actions(order)
+        if order is not None and self.has_act_permission(request):
+            extra_context["order_actions"] = self.order_actions(request, order)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def order_actions(self, order) -> list[tuple[str, str]]:
-        """(url, label) of each action valid in the order's current status."""
-        return [
-            (reverse(f"admin:orders_order_{name}", args=[order.pk]), label)
-            for name, _path, label, offered in ORDER_PAGES
-            if offered(order)
-        ]
+    def order_actions(self, request, order) -> list[tuple[str, str]]:
+        """(url, label) of each step this staff member may take on the order now."""
+        actor = self.actor(request)
+        names = []
+        if order.payment_method == Order.PaymentMethod.BANK_TRANSFER and workflow.EDGES_BY_NAME["pay"].fits(order):
+            names.append(("confirm_transfer", _("Confirm bank transfer")))
+        names += [(edge.name, edge.label) for edge in workflow.available_actions(order, actor) if edge.name in ORDER_PAGES]
+        if self.offers_refund(order):
+            names.append(("refund", _("Refund")))
+        return [(reverse(f"admin:orders_order_{name}", args=[order.pk]), label) for name, label in names]
 
-    # --- one-order pages --------------------------------------------------------------
+    @staticmethod
+    def offers_refund(order) -> bool:
+        # Unpaid orders are cancelled, not refunded; the ledger says whether money is there to give back.
+        if order.status in NOT_REFUNDED_HERE:
+            return False
+        from orders.services.refunds import refundable_money
+
+        return refundable_money(order) > 0
+
+    # --- one-order pages ------------------------------------------------------------------
 
     def get_urls(self):
-        views = {
-            "confirm_transfer": self.confirm_transfer_view,
-            "ship": self.ship_view,
-            "ready_for_pickup": self.ready_for_pickup_view,
-            "picked_up": self.picked_up_view,
-            "complete": self.complete_view,
-            "cancel": self.cancel_view,
-            "refund": self.refund_view,
-        }
         custom = [
-            path(f"<path:object_id>/{url}/", self.admin_site.admin_view(views[name]), name=f"orders_order_{name}")
-            for name, url, _label, _offered in ORDER_PAGES
+            path(f"<path:object_id>/{page.url}/", self.admin_site.admin_view(self._page_view(page)),
+                 name=f"orders_order_{page.name}")
+            for page in ORDER_PAGES.values()
         ]
         return custom + super().get_urls()
 
-    def _order_page(self, request, object_id, *, title, make_form, perform, template="admin/orders/order/action_form.html"):
-        """GET shows the form; POST validates it and calls ``perform(order, form)`` (a service).
+    def _page_view(self, page: OrderPage):
+        def view(request, object_id):
+            return self.order_page(request, object_id, page)
 
-        On success, back to the order with a message; a domain error is shown
-        on the same page with the input kept.
-        """
+        return view
+
+    def order_page(self, request, object_id, page: OrderPage):
+        """GET shows the step's form; POST validates it and performs the step, back to the order on success."""
         order = self.get_object(request, unquote(object_id))
         if order is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, order):
+        if not self.has_act_permission(request):
             raise PermissionDenied
-        form = make_form(request.POST if request.method == "POST" else None, order)
+        form = page.make_form(request.POST if request.method == "POST" else None, order)
         if request.method == "POST" and form.is_valid():
             try:
-                message = perform(order, form)
+                message = page.perform(self, request, order, form, page.name)
             except DOMAIN_ERRORS as err:
                 self.message_user(request, err.message, messages.ERROR)
             else:
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:orders_order_change", order.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": order.number,
-            "opts": self.opts,
-            "order": order,
-            "form": form,
-            "media": self.media + form.media,
-            "submit_label": title,
-        }
-        return TemplateResponse(request, template, context)
+        edge = workflow.EDGES_BY_NAME.get(page.name)
+        title = str(edge.label) if edge else {"confirm_transfer": gettext("Confirm bank transfer"),
+                                              "refund": gettext("Refund")}[page.name]
+        return render_action_page(self, request, title=title, form=form, template=page.template,
+                                  subtitle=order.number, order=order)
 
-    def confirm_transfer_view(self, request, object_id):
-        def perform(order, form):
-            (_order, reference), = form.references()
-            return self._confirm_transfer(order, reference, request.user)
-
-        return self._order_page(
-            request, object_id, title=gettext("Confirm bank transfer"),
-            make_form=lambda data, order: BankTransferForm(data, orders=[order]), perform=perform,
-        )
-
-    def ship_view(self, request, object_id):
-        def perform(order, form):
-            services.ship_order(order_id=order.pk, by=request.user, **form.cleaned_data)
-            return gettext("Order %(number)s shipped.") % {"number": order.number}
-
-        return self._order_page(
-            request, object_id, title=gettext("Ship"), make_form=lambda data, order: ShipForm(data), perform=perform
-        )
-
-    def ready_for_pickup_view(self, request, object_id):
-        def perform(order, form):
-            services.mark_ready_for_pickup(order_id=order.pk, by=request.user)
-            return gettext("Order %(number)s is ready for pick-up.") % {"number": order.number}
-
-        return self._order_page(
-            request, object_id, title=gettext("Mark ready for pick-up"),
-            make_form=lambda data, order: EmptyForm(data), perform=perform,
-        )
-
-    def picked_up_view(self, request, object_id):
-        def perform(order, form):
-            self._guard_picked_up(order)
-            services.mark_picked_up(order_id=order.pk, by=request.user)
-            return gettext("Order %(number)s was picked up.") % {"number": order.number}
-
-        return self._order_page(
-            request, object_id, title=gettext("Mark picked up"),
-            make_form=lambda data, order: EmptyForm(data), perform=perform,
-        )
-
-    def complete_view(self, request, object_id):
-        def perform(order, form):
-            self._guard_complete(order)
-            services.complete_delivery(order_id=order.pk, by=request.user, note=form.cleaned_data["note"])
-            return gettext("Order %(number)s is completed.") % {"number": order.number}
-
-        return self._order_page(
-            request, object_id, title=gettext("Mark delivered (completed)"),
-            make_form=lambda data, order: NoteForm(data), perform=perform,
-        )
-
-    def cancel_view(self, request, object_id):
-        def perform(order, form):
-            self._guard_cancel(order)
-            services.cancel_order(order_id=order.pk, by=request.user, note=form.cleaned_data["note"])
-            return gettext("Order %(number)s cancelled.") % {"number": order.number}
-
-        return self._order_page(
-            request, object_id, title=gettext("Cancel"), make_form=lambda data, order: NoteForm(data), perform=perform
-        )
-
-    def refund_view(self, request, object_id):
-        def perform(order, form):
-            refund = services.refund_order(
-                order_id=order.pk,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                quantities=form.quantities(),
-                restock=form.cleaned_data["restock"],
-            )
-            return gettext("Refunded %(amount)s on order %(number)s.") % {
-                "amount": money(refund.amount), "number": order.number,
-            }
-
-        return self._order_page(
-            request, object_id, title=gettext("Refund"), make_form=lambda data, order: RefundForm(data, order=order),
-            perform=perform, template="admin/orders/order/refund.html",
-        )
-
-    # --- rules the admin adds on top of the services ------------------------------------
-
-    @staticmethod
-    def _guard_cancel(order):
-        if order.status in PAID_STATUSES:
-            raise OrderError(
-                gettext("Order %(number)s is paid: refund it in full instead, which cancels it and pays the money back.")
-                % {"number": order.number}
-            )
-
-    @staticmethod
-    def _guard_complete(order):
-        # complete_delivery would close a pick-up order without deducting its reserved stock.
-        if order.fulfilment != Order.Fulfilment.DELIVERY:
-            raise OrderError(
-                gettext("Order %(number)s is a pick-up order: use “Mark picked up”.") % {"number": order.number}
-            )
-
-    @staticmethod
-    def _guard_picked_up(order):
-        # mark_picked_up would also "complete" a shipped delivery order and deduct its stock twice.
-        if order.fulfilment != Order.Fulfilment.PICKUP:
-            raise OrderError(gettext("Order %(number)s is not a pick-up order.") % {"number": order.number})
-
-    @staticmethod
-    def _confirm_transfer(order, reference, by) -> str:
-        payment = services.confirm_bank_transfer(order_id=order.pk, reference=reference, by=by)
-        if payment.order_id != order.pk:
-            # record_payment is idempotent on (provider, reference) across orders: the reference was used.
-            raise OrderError(
-                gettext("The bank reference %(reference)s was already recorded for order %(other)s; nothing was recorded for %(number)s.")
-                % {"reference": payment.transaction_id, "other": payment.order.number, "number": order.number}
-            )
-        if payment.needs_refund:
-            raise OrderError(
-                gettext("Order %(number)s was not awaiting payment: the transfer was recorded and flagged for refund.")
-                % {"number": order.number}
-            )
-        return gettext("Bank transfer confirmed for order %(number)s.") % {"number": order.number}
-
-    # --- changelist actions -----------------------------------------------------------
+    # --- changelist actions ---------------------------------------------------------------
 
     def _each(self, request, queryset, call) -> None:
         """Run ``call(order)`` for each order on its own, reporting successes and refusals."""
@@ -415,37 +373,16 @@ class OrderAdmin(admin.ModelAdmin):
             else:
                 done.append(order.number)
         if done:
-            self.message_user(
-                request, gettext("Done for: %(numbers)s") % {"numbers": ", ".join(done)}, messages.SUCCESS
-            )
+            self.message_user(request, gettext("Done for: %(numbers)s") % {"numbers": ", ".join(done)}, messages.SUCCESS)
+
+    def _move_each(self, request, queryset, action, **data) -> None:
+        actor = self.actor(request)
+        self._each(request, queryset,
+                   lambda order: workflow.move_order(order_id=order.pk, action=action, actor=actor, **data))
 
     def _bulk_page(self, request, queryset, form, *, title, action, intro=""):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "objects": list(queryset.order_by("pk")),
-            "form": form,
-            "action": action,
-            "intro": intro,
-            "submit_label": title,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/orders/bulk_action.html", context)
-
-    @admin.action(description=_("Confirm bank transfer"), permissions=["change"])
-    def confirm_bank_transfer(self, request, queryset):
-        orders = list(queryset.order_by("pk"))
-        form = BankTransferForm(request.POST if "apply" in request.POST else None, orders=orders)
-        if form.is_bound and form.is_valid():
-            references = dict(form.references())
-            self._each(request, queryset, lambda order: self._confirm_transfer(order, references[order], request.user))
-            return None
-        return self._bulk_page(
-            request, queryset, form, title=gettext("Confirm bank transfer"), action="confirm_bank_transfer",
-            intro=gettext("Record the money that arrived for these orders."),
-        )
+        return render_action_page(self, request, title=title, form=form, template="admin/orders/bulk_action.html",
+                                  objects=list(queryset.order_by("pk")), action=action, intro=intro)
 
     def _one_order_page(self, request, queryset, name):
         if queryset.count() != 1:
@@ -453,43 +390,43 @@ class OrderAdmin(admin.ModelAdmin):
             return None
         return redirect(f"admin:orders_order_{name}", queryset.get().pk)
 
-    @admin.action(description=_("Ship"), permissions=["change"])
+    @admin.action(description=_("Confirm bank transfer"), permissions=["act"])
+    def confirm_bank_transfer(self, request, queryset):
+        orders = list(queryset.order_by("pk"))
+        form = BankTransferForm(request.POST if "apply" in request.POST else None, orders=orders)
+        if form.is_bound and form.is_valid():
+            references = dict(form.references())
+            self._each(request, queryset, lambda order: confirm_transfer(order, references[order], request.user))
+            return None
+        return self._bulk_page(request, queryset, form, title=gettext("Confirm bank transfer"),
+                               action="confirm_bank_transfer",
+                               intro=gettext("Record the money that arrived for these orders."))
+
+    @admin.action(description=_("Ship"), permissions=["act"])
     def ship(self, request, queryset):
         return self._one_order_page(request, queryset, "ship")
 
-    @admin.action(description=_("Refund"), permissions=["change"])
+    @admin.action(description=_("Refund"), permissions=["act"])
     def refund(self, request, queryset):
         return self._one_order_page(request, queryset, "refund")
 
-    @admin.action(description=_("Mark ready for pick-up"), permissions=["change"])
+    @admin.action(description=_("Mark ready for pick-up"), permissions=["act"])
     def mark_ready_for_pickup(self, request, queryset):
-        self._each(request, queryset, lambda order: services.mark_ready_for_pickup(order_id=order.pk, by=request.user))
+        self._move_each(request, queryset, "ready_for_pickup")
 
-    @admin.action(description=_("Mark picked up"), permissions=["change"])
+    @admin.action(description=_("Hand over in store"), permissions=["act"])
     def mark_picked_up(self, request, queryset):
-        def picked_up(order):
-            self._guard_picked_up(order)
-            services.mark_picked_up(order_id=order.pk, by=request.user)
+        self._move_each(request, queryset, "hand_over")
 
-        self._each(request, queryset, picked_up)
-
-    @admin.action(description=_("Mark delivered (completed)"), permissions=["change"])
+    @admin.action(description=_("Mark delivered (completed)"), permissions=["act"])
     def complete_delivery(self, request, queryset):
-        def complete(order):
-            self._guard_complete(order)
-            services.complete_delivery(order_id=order.pk, by=request.user)
+        self._move_each(request, queryset, "complete_delivery")
 
-        self._each(request, queryset, complete)
-
-    @admin.action(description=_("Cancel"), permissions=["change"])
+    @admin.action(description=_("Cancel"), permissions=["act"])
     def cancel(self, request, queryset):
         form = NoteForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            def cancel(order):
-                self._guard_cancel(order)
-                services.cancel_order(order_id=order.pk, by=request.user, note=form.cleaned_data["note"])
-
-            self._each(request, queryset, cancel)
+            self._move_each(request, queryset, "cancel", note=form.cleaned_data["note"])
             return None
         return self._bulk_page(
             request, queryset, form, title=gettext("Cancel"), action="cancel",
@@ -497,14 +434,17 @@ class OrderAdmin(admin.ModelAdmin):
         )
 
 
+# --- the other order-side lists ------------------------------------------------------------
+
+
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(admin.ModelAdmin):
+class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "status", "created_at", "short_reason", "decided_by_", "decided_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter), "order__store"]
     list_select_related = ["order", "decided_by"]
     search_fields = ["order__number", "order__user__email", "reason"]
     date_hierarchy = "created_at"
-    readonly_fields = ["order", "reason", "status", "staff_note", "created_at", "decided_at", "decided_by"]
+    fields = ["order", "reason", "status", "staff_note", "created_at", "decided_at", "decided_by"]
     actions = ["approve", "reject"]
 
     @admin.display(description=_("by"), ordering="decided_by")
@@ -515,37 +455,14 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     def short_reason(self, request_):
         return request_.reason if len(request_.reason) <= 40 else request_.reason[:40] + "…"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        pass  # decided only through the actions, which call decide_return
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "POST":
-            return HttpResponseRedirect(request.path)
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
-                         "show_save_and_add_another": False, "show_delete": False}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def has_decide_permission(self, request):
+        return request.user.has_perm("orders.change_returnrequest")
 
     def _decide(self, request, queryset, *, approve: bool, action: str, title: str):
         form = NoteForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
-            context = {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "opts": self.opts,
-                "objects": list(queryset.select_related("order").order_by("pk")),
-                "form": form,
-                "action": action,
-                "submit_label": title,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media + form.media,
-            }
-            return TemplateResponse(request, "admin/orders/bulk_action.html", context)
+            return render_action_page(self, request, title=title, form=form, template="admin/orders/bulk_action.html",
+                                      objects=list(queryset.select_related("order").order_by("pk")), action=action)
         decided = 0
         for return_request in queryset.order_by("pk"):
             try:
@@ -560,11 +477,11 @@ class ReturnRequestAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("%(count)d return requests decided.") % {"count": decided}, messages.SUCCESS)
         return None
 
-    @admin.action(description=_("Approve the selected return requests"), permissions=["change"])
+    @admin.action(description=_("Approve the selected return requests"), permissions=["decide"])
     def approve(self, request, queryset):
         return self._decide(request, queryset, approve=True, action="approve", title=gettext("Approve returns"))
 
-    @admin.action(description=_("Reject the selected return requests"), permissions=["change"])
+    @admin.action(description=_("Reject the selected return requests"), permissions=["decide"])
     def reject(self, request, queryset):
         return self._decide(request, queryset, approve=False, action="reject", title=gettext("Reject returns"))
 
@@ -586,7 +503,7 @@ class NeedsRefundFilter(admin.SimpleListFilter):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Late payments (money for an order that had expired or was cancelled) are flagged: staff refund them."""
+    """Late and duplicate payments (money for an order that no longer awaited it) are flagged: staff refund them."""
 
     list_display = ["refund_flag", "order", "provider", "amount", "status", "transaction_id", "created_at", "refunded_at"]
     list_display_links = ["order"]
@@ -594,27 +511,57 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     search_fields = ["order__number", "transaction_id"]
     date_hierarchy = "created_at"
+    actions = ["refund_flagged"]
 
     @admin.display(description=_("needs refund"), ordering="needs_refund")
     def refund_flag(self, payment):
         if payment.needs_refund and payment.refunded_at is None:
-            return format_html('<strong style="color:#ba2121">⚠ {}</strong>', gettext("needs refund"))
+            return format_html('<strong class="errornote">⚠ {}</strong>', gettext("needs refund"))
         if payment.needs_refund:
             return gettext("refunded")
         return ""
 
+    def has_refund_permission(self, request):
+        return request.user.has_perm("orders.change_order") and workflow.staff_actor(request.user) is not None
+
+    @admin.action(description=_("Refund the selected late or duplicate payments"), permissions=["refund"])
+    def refund_flagged(self, request, queryset):
+        from orders.services import refunds
+
+        refund_late_payment = getattr(refunds, "refund_late_payment", None)
+        if refund_late_payment is None:
+            self.message_user(request, gettext("Refunding late payments is not available yet."), messages.ERROR)
+            return
+        key_for = getattr(refunds, "refund_late_payment_key", lambda payment_id: f"late-payment-{payment_id}")
+        done = []
+        for payment in queryset.filter(needs_refund=True).select_related("order").order_by("pk"):
+            try:
+                # One key per payment: a double submit, or staff and the system together, refund it once.
+                refund_late_payment(payment_id=payment.pk, by=request.user, key=key_for(payment.pk))
+            except DOMAIN_ERRORS as err:
+                self.message_user(request, f"{payment.order.number}: {err.message}", messages.ERROR)
+            else:
+                done.append(payment.order.number)
+        skipped = queryset.filter(needs_refund=False).count()
+        if skipped:
+            self.message_user(request, gettext("%(count)d payments were applied to their orders: refund those orders instead.")
+                              % {"count": skipped}, messages.WARNING)
+        if done:
+            self.message_user(request, gettext("Refund started for: %(numbers)s") % {"numbers": ", ".join(done)},
+                              messages.SUCCESS)
+
 
 class RefundLineInline(OrderInline):
     model = RefundLine
-    fields = ["order_line", "quantity", "amount"]
+    fields = ["order_line", "quantity", "amount", "points"]
 
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["order", "amount", "reason", "restock", "created_by_", "created_at"]
-    list_filter = ["restock", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["order", "amount", "status", "reason", "restock", "created_by_", "created_at"]
+    list_filter = ["status", "restock", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["order", "created_by"]
-    search_fields = ["order__number", "reason", "provider_reference"]
+    search_fields = ["order__number", "reason", "key"]
     date_hierarchy = "created_at"
     inlines = [RefundLineInline]
 

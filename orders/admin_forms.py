@@ -1,5 +1,7 @@
 """Forms behind the order back-office pages: they parse staff input, the services decide."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,10 @@ class NoteForm(forms.Form):
 
 class RefundForm(forms.Form):
     FULL, LINES = "full", "lines"
+
+    # A once-only key drawn when the page is shown: a double submit or a reload of the POST
+    # reaches the refunds service with the same key, which returns the refund it already made.
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     scope = forms.ChoiceField(
         label=_("What to refund"),

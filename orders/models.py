@@ -110,19 +110,7 @@ class Order(models.Model):
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
         CASH_ON_DELIVERY = "cod", _("cash on delivery")
 
-    # Allowed next statuses; anything else is a bug or a lost race, so refuse it.
-    NEXT = {
-        Status.PENDING_PAYMENT: {Status.PAID, Status.CANCELLED},
-        Status.PLACED: {Status.SHIPPED, Status.CANCELLED},
-        Status.PAID: {Status.SHIPPED, Status.READY_FOR_PICKUP, Status.CANCELLED, Status.REFUNDED},
-        Status.READY_FOR_PICKUP: {Status.COMPLETED, Status.CANCELLED, Status.REFUNDED},
-        Status.SHIPPED: {Status.COMPLETED, Status.REFUNDED},
-        Status.COMPLETED: {Status.REFUNDED},
-        Status.CANCELLED: set(),
-        Status.REFUNDED: set(),
-    }
-    # Statuses in which the order still holds a stock reservation.
-    RESERVING = {Status.PENDING_PAYMENT, Status.PLACED, Status.PAID, Status.READY_FOR_PICKUP}
+    # Who may move an order where, and what follows, is orders/workflow.py; the model only stores the state.
 
     number = models.CharField(_("order number"), max_length=20, unique=True)
     user = models.ForeignKey(
@@ -198,14 +186,6 @@ class Order(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("orders:order-detail", kwargs={"number": self.number})
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.status in (self.Status.PENDING_PAYMENT, self.Status.PLACED)
-
-    @property
-    def can_confirm_receipt(self) -> bool:
-        return self.status == self.Status.SHIPPED
 
     @property
     def can_request_return(self) -> bool:

@@ -1,3 +1,5 @@
+"""Celery wrappers for orders: load by id, call one service. Tasks import services; services queue tasks by name."""
+
 from celery import shared_task
 
 
@@ -23,15 +25,32 @@ def expire_unpaid_orders_task() -> int:
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
-def order_completed_task(order_id: int) -> None:
-    from orders.services.membership import on_order_completed
+def count_order_task(order_id: int) -> bool:
+    """Credit a completed order to its member; claimed once, so a repeat or a late run does nothing."""
+    from orders.services.membership import count_order
 
-    on_order_completed(order_id=order_id)
+    return count_order(order_id=order_id)
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def order_completed_task(order_id: int) -> bool:
+    """The old name of count_order_task, for messages queued before it was renamed."""
+    from orders.services.membership import count_order
+
+    return count_order(order_id=order_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def auto_confirm_receipts_task() -> int:
+    """Complete delivery orders ORDER_AUTO_COMPLETE_DAYS after shipping; each order moves once."""
+    from orders.workflow import auto_confirm_receipts
+
+    return auto_confirm_receipts()
 
 
 @shared_task(time_limit=3600, soft_time_limit=3500)
 def nightly_membership_task() -> int:
-    """Catch up lost completions, then re-evaluate every member's tier."""
+    """Count completions nobody counted, then re-evaluate every member's tier."""
     from orders.services.membership import catch_up_completed_orders, reevaluate_tiers
 
     catch_up_completed_orders()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from members import services as member_services
 from members.exceptions import MemberError
 from members.models import TopUpBonusRule, WalletTopUp
-from orders import selectors
+from orders import selectors, workflow
 from orders.exceptions import OrderError
 from orders.forms import AddToCartForm, CheckoutForm, ReturnRequestForm, TopUpForm, UpdateCartForm
 from orders.models import Order
@@ -21,14 +21,13 @@ from orders.payments import provider_for
 from orders.services import (
     CheckoutChoice,
     add_to_cart,
-    cancel_by_shopper,
     cart_for,
     change_quantity,
-    confirm_receipt,
     place_order,
     request_return,
 )
 from orders.services.cart import cart_items
+from orders.workflow import Actor
 from orders.services.checkout import member_for_checkout, price_lines
 from shop.redirects import safe_target
 from stores.exceptions import StockError
@@ -204,10 +203,17 @@ def order_list(request):
 @require_GET
 def order_detail(request, number):
     order = selectors.order_for_member(request.user, number)
+    # What the shopper may do now, as the workflow says; the page shows a button per action.
+    actions = {edge.name for edge in workflow.available_actions(order, Actor.shopper(request.user))}
     return render(
         request,
         "orders/order_detail.html",
-        {"order": order, "return_form": ReturnRequestForm(), "bank_account": settings.BANK_TRANSFER_ACCOUNT},
+        {
+            "order": order,
+            "actions": actions,
+            "return_form": ReturnRequestForm(),
+            "bank_account": settings.BANK_TRANSFER_ACCOUNT,
+        },
     )
 
 
@@ -223,30 +229,31 @@ def order_pay(request, number):
     return redirect(order.get_absolute_url())
 
 
-@login_required
-@require_POST
-def order_cancel(request, number):
+def _shopper_move(request, number: str, action: str, done_message: str, **data):
+    """Take a workflow action on the shopper's own order; a refusal is shown, never a server error."""
     order = get_object_or_404(Order, number=number, user=request.user)
     try:
-        cancel_by_shopper(order_id=order.pk, user=request.user)
+        workflow.move_order(order_id=order.pk, action=action, actor=Actor.shopper(request.user), **data)
     except OrderError as err:
         messages.error(request, err.message)
     else:
-        messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+        messages.success(request, done_message)
     return redirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+def order_cancel(request, number):
+    return _shopper_move(
+        request, number, "cancel", _("Order %(number)s is cancelled.") % {"number": number},
+        note=_("Cancelled by the shopper"),
+    )
 
 
 @login_required
 @require_POST
 def order_confirm_receipt(request, number):
-    order = get_object_or_404(Order, number=number, user=request.user)
-    try:
-        confirm_receipt(order_id=order.pk, user=request.user)
-    except OrderError as err:
-        messages.error(request, err.message)
-    else:
-        messages.success(request, _("Thank you! The order is complete."))
-    return redirect(order.get_absolute_url())
+    return _shopper_move(request, number, "confirm_receipt", _("Thank you! The order is complete."))
 
 
 @login_required

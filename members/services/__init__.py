@@ -23,7 +23,7 @@ from members.services.points import (
     spend_points,
     staff_adjust_points,
 )
-from members.services.referrals import attach_referrer, reward_referral
+from members.services.referrals import attach_referrer, claw_back_referral, reward_referral
 from members.services.tiers import evaluate_tier, record_order_activity
 from members.services.wallet import (
     complete_top_up,
@@ -35,7 +35,7 @@ from members.services.wallet import (
 )
 
 __all__ = [
-    "anonymise_member", "attach_referrer", "award_points_for_order", "complete_top_up", "delete_address",
+    "anonymise_member", "attach_referrer", "claw_back_referral", "award_points_for_order", "complete_top_up", "delete_address",
     "ensure_member", "evaluate_tier", "expire_points", "export_member_data", "max_points_for",
     "pay_from_wallet", "points_value", "record_order_activity", "refund_to_wallet", "request_deletion",
     "restore_points", "restore_points_share", "reverse_points_for_refund", "reward_referral", "save_address", "set_marketing_consent",

@@ -81,3 +81,31 @@ def reward_referral(*, invitee_user_id: int, order_number: str) -> ReferralRewar
             record_points_change(member, kind=PointsEntry.Kind.REFERRAL, change=points, reference=reference,
                    note=order_number)
     return reward
+
+
+@transaction.atomic
+def claw_back_referral(*, invitee_user_id: int, order_number: str) -> bool:
+    """Take back both sides' referral points when the order that earned them was returned in full; once.
+
+    The reward row stays, so the invitee's later orders earn no second
+    reward. Points already spent stay spent: never more than the balance
+    is taken. Returns True if this call took points back.
+    """
+    reward = ReferralReward.objects.filter(invitee__user_id=invitee_user_id, order_number=order_number).first()
+    if reward is None or reward.points_each <= 0:
+        return False
+    ids = sorted([reward.invitee_id, reward.referrer_id])
+    locked = list(MemberProfile.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    # A negative invite-reward entry: the ledger shows the reward and its clawback side by side,
+    # and the reference makes it once-only.
+    reference = f"referral-{invitee_user_id}-back"
+    taken = False
+    for member in locked:
+        if PointsEntry.objects.filter(member=member, kind=PointsEntry.Kind.REFERRAL, reference=reference).exists():
+            continue
+        points = min(reward.points_each, member.points_balance)
+        if points > 0:
+            record_points_change(member, kind=PointsEntry.Kind.REFERRAL, change=-points, reference=reference,
+                                 note=order_number)
+            taken = True
+    return taken

@@ -9,6 +9,7 @@ task that runs twice, late or concurrently credits nothing twice.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,61 +19,131 @@ from members.models import PointsEntry
 from orders.models import Order, OrderEvent
 
 ZERO = Decimal("0.00")
-COUNTED = (Order.Status.COMPLETED, Order.Status.REFUNDED)
 
 
 def spend_last_12_months(user_id: int, *, now=None) -> Decimal:
-    """Money kept by the shop for completed orders in the last 365 days (refunds taken off)."""
+    """Money kept by the shop for orders counted in the last 365 days (refunds taken off)."""
     since = (now or timezone.now()) - timedelta(days=365)
-    total = Order.objects.filter(user_id=user_id, status__in=COUNTED, completed_at__gte=since).aggregate(
+    total = Order.objects.filter(user_id=user_id, counted_at__isnull=False, completed_at__gte=since).aggregate(
         kept=Sum(F("total") - F("refunded_total"))
     )["kept"]
     return total or ZERO
 
 
 def points_last_12_months(user_id: int, *, now=None) -> int:
+    """Points earned on orders in the last 365 days, less what refunds took back of them."""
     since = (now or timezone.now()) - timedelta(days=365)
     earned = PointsEntry.objects.filter(
-        member__user_id=user_id, kind=PointsEntry.Kind.EARN, created_at__gte=since
+        member__user_id=user_id, kind__in=(PointsEntry.Kind.EARN, PointsEntry.Kind.REVERSE), created_at__gte=since
     ).aggregate(points=Sum("change"))["points"]
-    return earned or 0
+    return max(earned or 0, 0)
 
 
-def on_order_completed(*, order_id: int) -> None:
-    """Credit points, count the spend, upgrade the tier at once, and reward the inviter on a first order."""
-    order = Order.objects.filter(pk=order_id, status=Order.Status.COMPLETED).first()
-    if order is None:
-        return
-    kept = order.total - order.refunded_total
-    earned = member_services.award_points_for_order(user_id=order.user_id, order_number=order.number, amount=kept)
-    if earned is not None:
-        # First time this order is counted (the points entry is the once-only key).
+def count_order(*, order_id: int) -> bool:
+    """Credit a completed order to its member exactly once; True if this call counted it.
+
+    The claim (a conditional update of ``counted_at``) and everything it
+    credits (points on the money kept, spend, at once an upgraded tier, the
+    referral reward on a first order) share one transaction: a crash midway
+    leaves the order unclaimed and uncredited, and the retry or the nightly
+    catch-up counts it. The claim's UPDATE takes the order row lock before
+    the member row, as the lock order says.
+    """
+    with transaction.atomic():
+        claimed = Order.objects.filter(
+            pk=order_id, status=Order.Status.COMPLETED, counted_at__isnull=True
+        ).update(counted_at=timezone.now())
+        if not claimed:
+            return False
+        order = Order.objects.get(pk=order_id)
+        kept = order.total - order.refunded_total
+        member_services.award_points_for_order(user_id=order.user_id, order_number=order.number, amount=kept)
+        # Spend counts even when the order earns no points (a tiny order, a zero multiplier).
         member_services.record_order_activity(user_id=order.user_id, spend_delta=kept, at=order.completed_at)
-    member_services.evaluate_tier(
-        user_id=order.user_id,
-        spend_12m=spend_last_12_months(order.user_id),
-        points_12m=points_last_12_months(order.user_id),
-        reason=_("Order %(number)s completed") % {"number": order.number},
-        allow_downgrade=False,
-    )
-    first = Order.objects.filter(user_id=order.user_id, status__in=COUNTED).order_by("completed_at", "pk").first()
-    if first is not None and first.pk == order.pk:
+        member_services.evaluate_tier(
+            user_id=order.user_id,
+            spend_12m=spend_last_12_months(order.user_id),
+            points_12m=points_last_12_months(order.user_id),
+            reason=_("Order %(number)s completed") % {"number": order.number},
+            allow_downgrade=False,
+        )
+        # Once per invitee (members keeps the reward unique): the first order that is counted earns it.
         member_services.reward_referral(invitee_user_id=order.user_id, order_number=order.number)
+    return True
+
+
+def on_order_completed(*, order_id: int) -> bool:
+    """The old name of ``count_order``, kept for queued tasks and callers of before."""
+    return count_order(order_id=order_id)
+
+
+def _counted_base(order: Order) -> Decimal:
+    """The money the order was counted on: its total less refunds made before it was counted."""
+    from orders.models import Refund
+
+    before = Refund.objects.filter(order=order, created_at__lt=order.counted_at).exclude(
+        status=Refund.Status.FAILED
+    ).aggregate(amount=Sum("amount"))["amount"] or ZERO
+    return order.total - before
+
+
+def uncount_refund(*, order: Order, amount: Decimal, points_reference: str, fully: bool) -> None:
+    """Take back what counting credited for money the shop gave back; call it inside the refund's transaction.
+
+    Spend loses ``amount``; the points earned on the order lose the refunded
+    share (all that is left of them when ``fully``), once per
+    ``points_reference`` (the refund's key); tier progress by points follows
+    from them, and the nightly review lowers a tier after its grace period.
+    A full return also claws back the referral reward the order earned. An
+    order not counted yet needs nothing: counting uses what it kept.
+    """
+    if order.counted_at is None or (amount <= 0 and not fully):
+        return
+    if amount > 0:
+        member_services.record_order_activity(user_id=order.user_id, spend_delta=-amount, at=order.completed_at)
+    base = _counted_base(order)
+    share = Decimal("1") if fully or base <= amount else amount / base
+    member_services.reverse_points_for_refund(
+        user_id=order.user_id, order_number=order.number, refund_reference=points_reference, share=share
+    )
+    if fully:
+        member_services.claw_back_referral(invitee_user_id=order.user_id, order_number=order.number)
+
+
+def give_back_points(order: Order) -> None:
+    """Return the points an order was paid with, once (a cancellation, a refused delivery)."""
+    if order.points_used:
+        member_services.restore_points(user_id=order.user_id, reference=order.number)
+
+
+def give_back_wallet(order: Order, *, by=None) -> Decimal:
+    """Return the stored value an order was paid with and nobody refunded yet; the amount given back.
+
+    The wallet payment row is marked refunded by the same amount, so the
+    payment ledger keeps saying what can still be refunded.
+    """
+    from orders.models import Payment
+
+    wallet_part = order.wallet_amount - order.wallet_refunded
+    if wallet_part <= 0:
+        return ZERO
+    member_services.refund_to_wallet(user_id=order.user_id, amount=wallet_part, reference=f"{order.number}-cancel")
+    Order.objects.filter(pk=order.pk).update(wallet_refunded=F("wallet_refunded") + wallet_part)
+    order.wallet_refunded += wallet_part
+    Payment.objects.filter(order=order, provider="wallet", status=Payment.Status.SUCCEEDED).update(
+        refunded_amount=F("refunded_amount") + wallet_part
+    )
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=order.status, actor=by,
+        note=_("%(amount)s returned to the wallet") % {"amount": wallet_part},
+    )
+    return wallet_part
 
 
 def give_back_unpaid(order: Order, *, by=None) -> None:
     """An order cancelled before it was paid in full: return its points and its wallet part."""
-    if order.points_used:
-        member_services.restore_points(user_id=order.user_id, reference=order.number)
-    wallet_part = order.wallet_amount - order.wallet_refunded
-    if wallet_part > 0:
-        member_services.refund_to_wallet(user_id=order.user_id, amount=wallet_part, reference=f"{order.number}-cancel")
-        Order.objects.filter(pk=order.pk).update(wallet_refunded=F("wallet_refunded") + wallet_part)
-        order.wallet_refunded += wallet_part
-        OrderEvent.objects.create(
-            order=order, from_status=order.status, to_status=order.status, actor=by,
-            note=_("%(amount)s returned to the wallet") % {"amount": wallet_part},
-        )
+    give_back_points(order)
+    give_back_wallet(order, by=by)
 
 
 def reevaluate_tiers(*, now=None) -> int:
@@ -93,12 +164,18 @@ def reevaluate_tiers(*, now=None) -> int:
 
 
 def catch_up_completed_orders(*, since_days: int = 3) -> int:
-    """Re-run the completion step for recent orders (a lost task, a broker outage); harmless twice."""
+    """Count recent completed orders nobody counted (a lost task, a broker outage); harmless twice.
+
+    Limited to recent completions: orders completed before ``counted_at``
+    existed were counted the old way and must not be counted again.
+    """
     since = timezone.now() - timedelta(days=since_days)
-    ids = list(Order.objects.filter(status=Order.Status.COMPLETED, completed_at__gte=since).values_list("pk", flat=True))
-    for order_id in ids:
-        on_order_completed(order_id=order_id)
-    return len(ids)
+    ids = list(
+        Order.objects.filter(status=Order.Status.COMPLETED, counted_at__isnull=True, completed_at__gte=since)
+        .order_by("completed_at")
+        .values_list("pk", flat=True)
+    )
+    return sum(count_order(order_id=order_id) for order_id in ids)
 
 
 def export_orders_for_member(user) -> dict:

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from orders.models import Order, OutboxMessage
 from orders.selectors import order_for_receipt
+from shop.queue import queue_task
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,8 @@ def queue_email(*, kind: str, order: Order) -> OutboxMessage:
 
 
 def _hand_to_worker(message_id: int) -> None:
-    from orders.tasks import send_outbox_message_task
-
-    try:
-        send_outbox_message_task.delay(message_id)
-    except Exception:  # the broker is down: the flush will send it; the order is safe
-        logger.warning("could not queue outbox message %s; the periodic flush will send it", message_id, exc_info=True)
+    # By name, so this module never imports the tasks; a broker that is down leaves it to the flush.
+    queue_task("orders.tasks.send_outbox_message_task", message_id)
 
 
 def send_outbox_message(*, message_id: int) -> bool:

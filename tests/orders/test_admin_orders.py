@@ -1,5 +1,6 @@
 """The order back office: actions call the services, refuse clearly, and leave an audit trail."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -41,6 +42,11 @@ def pay(order):
                    transaction_id=f"T-{order.number}")
     order.refresh_from_db()
     return order
+
+
+def refund_key():
+    """The once-only key the refund page draws for each showing of the form."""
+    return str(uuid.uuid4())
 
 
 def message_texts(response, level=None):
@@ -172,7 +178,8 @@ def test_the_admin_will_not_complete_a_pickup_order_as_if_it_were_delivered(engl
 
     response = english.post(CHANGELIST, {"action": "complete_delivery", "_selected_action": [order.pk]})
 
-    assert any("pick-up order" in text for text in message_texts(response, messages.ERROR))
+    assert any("is not possible for order" in text and "ready for pick-up" in text
+               for text in message_texts(response, messages.ERROR))
     order.refresh_from_db()
     assert order.status == Order.Status.READY_FOR_PICKUP
     assert stock_of(variant, store).reserved == 2
@@ -197,7 +204,7 @@ def test_a_paid_order_is_not_cancelled_without_its_money_but_sent_to_refund(engl
     response = english.post(page(paid_order, "cancel"), {"note": ""})
 
     assert response.status_code == 200
-    assert any("refund it in full" in text for text in message_texts(response, messages.ERROR))
+    assert any("refunding it in full" in text for text in message_texts(response, messages.ERROR))
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.PAID
     assert stock_of(variant, warehouse).reserved == 3
@@ -211,6 +218,7 @@ def test_the_refund_page_turns_junk_quantities_into_a_form_error_and_changes_not
     line = paid_order.lines.get()
 
     response = admin_client.post(page(paid_order, "refund"), {
+        "key": refund_key(),
         "scope": "lines", f"line_{line.pk}": junk, "reason": "破损", "restock": "on",
     })
 
@@ -221,7 +229,7 @@ def test_the_refund_page_turns_junk_quantities_into_a_form_error_and_changes_not
 
 
 def test_a_refund_needs_a_reason(admin_client, paid_order):
-    response = admin_client.post(page(paid_order, "refund"), {"scope": "full", "reason": "   "})
+    response = admin_client.post(page(paid_order, "refund"), {"key": refund_key(), "scope": "full", "reason": "   "})
 
     assert response.context["form"].errors["reason"]
     assert not paid_order.refunds.exists()
@@ -235,6 +243,7 @@ def test_refunding_some_units_with_restock_puts_them_back_on_the_shelf(
     assert admin_client.get(page(paid_order, "refund")).status_code == 200
 
     response = admin_client.post(page(paid_order, "refund"), {
+        "key": refund_key(),
         "scope": "lines", f"line_{line.pk}": "2", "reason": "尺码不合适，已退回", "restock": "on",
     })
 
@@ -255,7 +264,7 @@ def test_refunding_some_units_with_restock_puts_them_back_on_the_shelf(
 def test_a_full_refund_before_shipping_cancels_the_order_and_releases_its_reservation(
     admin_client, admin_user, paid_order, warehouse, variant
 ):
-    response = admin_client.post(page(paid_order, "refund"), {"scope": "full", "reason": "缺货，客户同意退款"})
+    response = admin_client.post(page(paid_order, "refund"), {"key": refund_key(), "scope": "full", "reason": "缺货，客户同意退款"})
 
     assert response.status_code == 302
     paid_order.refresh_from_db()
@@ -270,7 +279,7 @@ def test_a_full_refund_before_shipping_cancels_the_order_and_releases_its_reserv
 def test_a_per_line_refund_before_shipping_is_refused_with_a_message(english, paid_order):
     line = paid_order.lines.get()
 
-    response = english.post(page(paid_order, "refund"), {"scope": "lines", f"line_{line.pk}": "1", "reason": "x"})
+    response = english.post(page(paid_order, "refund"), {"key": refund_key(), "scope": "lines", f"line_{line.pk}": "1", "reason": "x"})
 
     assert response.status_code == 200
     assert any("once the goods have left" in text for text in message_texts(response, messages.ERROR))
@@ -285,7 +294,7 @@ def test_shipping_a_cancelled_order_shows_an_error_and_changes_nothing(english, 
     response = english.post(page(order, "ship"), {"carrier": "顺丰速运", "tracking_number": "SF9"})
 
     assert response.status_code == 200
-    assert any("cannot go from" in text for text in message_texts(response, messages.ERROR))
+    assert any("is not possible for order" in text for text in message_texts(response, messages.ERROR))
     order.refresh_from_db()
     assert (order.status, order.tracking_number) == (Order.Status.CANCELLED, "")
     assert order.events.count() == events_before
@@ -298,7 +307,9 @@ def test_a_bulk_action_reports_each_refusal_and_still_does_the_rest(english, sho
 
     response = english.post(CHANGELIST, {"action": "mark_ready_for_pickup", "_selected_action": [pickup.pk, delivery.pk]})
 
-    assert message_texts(response, messages.ERROR) == [f"{delivery.number}: Only pick-up orders wait in the store."]
+    assert message_texts(response, messages.ERROR) == [
+        f"{delivery.number}: “Mark ready for pick-up” is not possible for order {delivery.number} now: it is paid."
+    ]
     assert Order.objects.get(pk=pickup.pk).status == Order.Status.READY_FOR_PICKUP
     assert Order.objects.get(pk=delivery.pk).status == Order.Status.PAID
 
@@ -423,7 +434,7 @@ def test_order_search_finds_an_order_by_tracking_number_and_member_email(admin_c
 def test_every_order_detail_part_renders(admin_client, admin_user, paid_order, shopper):
     ship_order(order_id=paid_order.pk, carrier="顺丰速运", tracking_number="SF1", by=admin_user)
     request_return(order_id=paid_order.pk, user=shopper, reason="破损")
-    admin_client.post(page(paid_order, "refund"), {"scope": "lines", f"line_{paid_order.lines.get().pk}": "1",
+    admin_client.post(page(paid_order, "refund"), {"key": refund_key(), "scope": "lines", f"line_{paid_order.lines.get().pk}": "1",
                                                    "reason": "破损"})
 
     response = admin_client.get(f"/admin/orders/order/{paid_order.pk}/change/")
@@ -433,3 +444,75 @@ def test_every_order_detail_part_renders(admin_client, admin_user, paid_order, s
     content = response.content.decode()
     for text in ["SF1", "破损", paid_order.lines.get().sku, f"T-{paid_order.number}"]:
         assert text in content
+
+
+# --- the workflow in the back office ---------------------------------------------------------
+
+
+def test_a_double_submitted_refund_page_refunds_once(admin_client, admin_user, paid_order):
+    ship_order(order_id=paid_order.pk, carrier="顺丰速运", tracking_number="SF1", by=admin_user)
+    form = admin_client.get(page(paid_order, "refund")).context["form"]
+    key = str(form["key"].value())
+    post = {"key": key, "scope": "lines", f"line_{paid_order.lines.get().pk}": "1", "reason": "破损"}
+
+    assert admin_client.post(page(paid_order, "refund"), post).status_code == 302
+    admin_client.post(page(paid_order, "refund"), post)
+
+    paid_order.refresh_from_db()
+    assert paid_order.refunds.count() == 1 and paid_order.refunded_total == Decimal("120.00")
+
+
+def store_clerk(store, username="clerk"):
+    user = get_user_model().objects.create_user(username=username, password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_order", "change_order"]))
+    from stores.models import StoreStaff
+
+    StoreStaff.objects.create(store=store, user=user)
+    return user
+
+
+def test_store_staff_see_and_hand_over_only_their_stores_pickup_orders(client, shopper, store, address, express, variant):
+    pickup_variant = stocked_variant(store=store, on_hand=2)
+    pickup = pay(buy(shopper, [(pickup_variant, 1)], pickup_choice(store)))
+    delivery = pay(buy(shopper, [(variant, 1)], delivery_choice(address, express)))  # sent from the warehouse
+    client.force_login(store_clerk(store))
+
+    listed = client.get(CHANGELIST).context["cl"].result_list
+    client.post(CHANGELIST, {"action": "mark_ready_for_pickup", "_selected_action": [pickup.pk]})
+    buttons = [url for url, _label in client.get(f"/admin/orders/order/{pickup.pk}/change/").context["order_actions"]]
+    handed = client.post(page(pickup, "picked-up"), {"note": ""})
+
+    assert list(listed) == [pickup]
+    assert buttons[0] == page(pickup, "picked-up")
+    assert handed.status_code == 302 and Order.objects.get(pk=pickup.pk).status == Order.Status.COMPLETED
+    assert client.get(page(delivery, "ship")).status_code == 302  # not theirs: back to the list, as for a missing order
+    assert Order.objects.get(pk=delivery.pk).status == Order.Status.PAID
+
+
+def test_a_refused_cash_on_delivery_parcel_goes_back_to_stock_from_its_page(
+    english, admin_user, shopper, address, express, variant, warehouse
+):
+    order = buy(shopper, [(variant, 2)], delivery_choice(address, express, payment="cod"))
+    ship_order(order_id=order.pk, carrier="中通快递", tracking_number="ZT1", by=admin_user)
+    buttons = [url for url, _label in english.get(f"/admin/orders/order/{order.pk}/change/").context["order_actions"]]
+
+    response = english.post(page(order, "refuse-delivery"), {"note": "客户拒收"})
+
+    assert page(order, "refuse-delivery") in buttons and page(order, "complete") in buttons
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert stock_of(variant, warehouse).on_hand == 10
+    assert not Payment.objects.filter(order=order, provider="cod").exists()
+
+
+def test_staff_refund_a_flagged_late_payment_from_the_payments_list(admin_client, shopper, address, express, variant):
+    late = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+    admin_client.post(page(late, "cancel"), {"note": ""})
+    pay(late)
+    payment = Payment.objects.get(order=late)
+
+    for _ in range(2):  # a double submit
+        admin_client.post("/admin/orders/payment/", {"action": "refund_flagged", "_selected_action": [payment.pk]})
+
+    assert late.refunds.count() == 1 and late.refunds.get().amount == payment.amount
