@@ -4,6 +4,7 @@ Rows are always locked in primary-key order so that two orders touching the
 same SKUs in opposite order queue behind each other instead of deadlocking.
 """
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
 
@@ -17,6 +18,8 @@ from catalog.models import Variant
 from catalog.services import refresh_product_stock
 from stores.exceptions import NotEnoughStock, OutOfStock
 from stores.models import Stock, StockMovement, Store
+
+logger = logging.getLogger(__name__)
 
 Lines = Iterable[tuple[int, int]]  # (variant id, quantity)
 
@@ -256,13 +259,19 @@ def claim_low_stock_alerts() -> list[int]:
 
 
 def send_low_stock_alerts(*, stock_ids: list[int]) -> int:
-    """Record an admin notice per claimed row and mail each store's managers one list."""
+    """Record an admin notice per claimed row and mail each store's managers one list.
+
+    Each store stands alone: when one store's mail fails, its rows are un-claimed
+    (the next run alerts again) and the stores after it are still mailed; the
+    first failure is raised at the end, so the task retries what a retry can fix.
+    Returns how many rows were alerted.
+    """
     from django.core.mail import send_mail
     from django.utils.translation import gettext as _
 
     from stores.models import LowStockAlert, StoreStaff
 
-    rows = list(Stock.objects.filter(pk__in=stock_ids).select_related("store", "variant__product"))
+    rows = list(Stock.objects.filter(pk__in=stock_ids).select_related("store", "variant__product").order_by("store_id", "pk"))
     by_store: dict[int, list[Stock]] = {}
     for row in rows:
         by_store.setdefault(row.store_id, []).append(row)
@@ -272,6 +281,8 @@ def send_low_stock_alerts(*, stock_ids: list[int]) -> int:
     ).values_list("store_id", "user__email"):
         if email:
             managers.setdefault(store_id, []).append(email)
+    alerted = 0
+    first_failure: Exception | None = None
     for store_id, store_rows in by_store.items():
         recipients = managers.get(store_id, [])
         if recipients:
@@ -282,14 +293,19 @@ def send_low_stock_alerts(*, stock_ids: list[int]) -> int:
             subject = _("Low stock at %(store)s") % {"store": store_rows[0].store.name}
             try:
                 send_mail(subject, "\n".join(lines), None, recipients)
-            except Exception:
+            except Exception as err:
                 # Un-claim this store's rows so the next run alerts again instead of losing the crossing.
                 Stock.objects.filter(pk__in=[row.pk for row in store_rows]).update(low_stock_alerted_at=None)
-                raise
+                logger.warning("low-stock alert for store %s not sent: %s", store_id, err)
+                first_failure = first_failure or err
+                continue
         LowStockAlert.objects.bulk_create(
             LowStockAlert(
                 stock=row, available=row.available, threshold=row.low_stock_threshold, emailed_to=", ".join(recipients)
             )
             for row in store_rows
         )
-    return len(rows)
+        alerted += len(store_rows)
+    if first_failure is not None:
+        raise first_failure
+    return alerted
