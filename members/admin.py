@@ -8,6 +8,7 @@ the member's own page only.
 """
 
 import csv
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -148,6 +149,15 @@ class TopUpInStoreForm(forms.Form):
         help_text=_("The money the member paid at the counter, in yuan."),
     )
     reason = forms.CharField(label=_("reason"), max_length=200, help_text=_("e.g. the till receipt number."))
+    # Drawn when the page is shown and kept through a re-shown form: the wallet entry is keyed on it,
+    # so a double click or a re-sent POST credits the money once.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("token"):
+            raise forms.ValidationError(_("This form is out of date; open it again."))
+        return cleaned
 
 
 # --- read-only parts of a member's page ----------------------------------------------
@@ -393,7 +403,8 @@ class MemberProfileAdmin(admin.ModelAdmin):
     def top_up_view(self, request, object_id):
         def perform(member, data):
             entry = services.staff_top_up_wallet(user_id=member.user_id, amount=data["amount"],
-                                                 reason=data["reason"], by=request.user)
+                                                 reason=data["reason"], by=request.user,
+                                                 reference=f"counter-{data['token'].hex}")
             return gettext("Topped up %(amount)s; the wallet balance is now %(balance)s.") % {
                 "amount": money(entry.change), "balance": money(entry.balance_after),
             }

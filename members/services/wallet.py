@@ -162,14 +162,23 @@ def complete_top_up(*, number: str, amount: Decimal, transaction_id: str) -> Wal
         raise TopUpError(_("Top-up %(number)s was already paid by another transaction.") % {"number": number})
     if top_up.status != WalletTopUp.Status.PENDING:
         raise TopUpError(_("Top-up %(number)s was cancelled.") % {"number": number})
+    # Transaction ids are unique (a constraint): one gateway payment never credits two top-ups.
+    # Claim the id first, in a savepoint, so a reused one is refused before any money moves,
+    # also when two top-ups race for it (the constraint decides, we word the answer).
+    top_up.status = WalletTopUp.Status.PAID
+    top_up.transaction_id = transaction_id
+    top_up.paid_at = timezone.now()
+    try:
+        with transaction.atomic():
+            top_up.save(update_fields=["status", "transaction_id", "paid_at"])
+    except IntegrityError:
+        raise TopUpError(
+            _("Transaction %(txn)s was already used for another top-up.") % {"txn": transaction_id}
+        ) from None
     member = MemberProfile.objects.select_for_update().get(pk=top_up.member_id)
     _write(member, kind=WalletEntry.Kind.TOP_UP, change=top_up.amount, reference=top_up.number)
     if top_up.bonus > 0:
         _write(member, kind=WalletEntry.Kind.BONUS, change=top_up.bonus, reference=f"{top_up.number}-bonus")
-    top_up.status = WalletTopUp.Status.PAID
-    top_up.transaction_id = transaction_id
-    top_up.paid_at = timezone.now()
-    top_up.save(update_fields=["status", "transaction_id", "paid_at"])
     return top_up
 
 
@@ -181,16 +190,29 @@ def _require_reason(reason: str) -> str:
 
 
 @transaction.atomic
-def staff_top_up_wallet(*, user_id: int, amount: Decimal, reason: str, by) -> WalletEntry:
-    """Credit money paid in a store (a positive staff entry, audited with who and why).
+def staff_top_up_wallet(*, user_id: int, amount: Decimal, reason: str, by, reference: str = "") -> WalletEntry:
+    """Credit money paid in a store (a positive staff entry, audited with who and why), once per ``reference``.
 
-    Raises MemberError without a reason, TopUpError for an amount outside ¥1–¥50,000.
+    ``reference`` is the counter form's one-time token (or a till receipt
+    number): a double submit finds the entry the first one wrote and credits
+    nothing more. Raises MemberError without a reason or for a reference
+    already used for another member, TopUpError for an amount outside ¥1–¥50,000.
     """
     reason = _require_reason(reason)
     amount = validate_top_up_amount(amount)
+    reference = str(reference or "").strip()
+    if len(reference) > REFERENCE_MAX:
+        raise MemberError(_("This form is out of date; open it again."))
     member = lock_member(user_id=user_id)
+    if reference:
+        # Under the member lock, so two submits at once queue here and the second finds the first.
+        earlier = WalletEntry.objects.filter(kind=WalletEntry.Kind.TOP_UP, reference=reference).first()
+        if earlier is not None:
+            if earlier.member_id != member.pk:
+                raise MemberError(_("This top-up form was already used for another member; open it again."))
+            return earlier
     # A top-up, not a correction: the shopper's history and the reports call it what it is.
-    return _write(member, kind=WalletEntry.Kind.TOP_UP, change=amount, note=reason, by=by)
+    return _write(member, kind=WalletEntry.Kind.TOP_UP, change=amount, reference=reference, note=reason, by=by)
 
 
 @transaction.atomic

@@ -206,10 +206,17 @@ def test_taking_more_points_than_the_member_has_is_shown_on_the_form(english, cr
     assert response.context["form"].non_field_errors() == ["You have 0 points, not enough for 5."]
 
 
+def top_up_token(client, member) -> str:
+    """The one-time token the top-up page hands out, as a browser would send it back."""
+    return str(client.get(f"{CHANGELIST}{member.pk}/top-up/").context["form"]["token"].value())
+
+
 def test_staff_top_up_a_wallet_in_store_through_the_form(english, admin_user, crowd):
     member = crowd["bo"]
+    token = top_up_token(english, member)
 
-    response = english.post(f"{CHANGELIST}{member.pk}/top-up/", {"amount": "300.00", "reason": "POS 0042"}, follow=True)
+    response = english.post(f"{CHANGELIST}{member.pk}/top-up/", {"amount": "300.00", "reason": "POS 0042", "token": token},
+                            follow=True)
 
     assert wallet_of(member) == Decimal("300.00")
     entry = WalletEntry.objects.get(member=member)
@@ -217,6 +224,33 @@ def test_staff_top_up_a_wallet_in_store_through_the_form(english, admin_user, cr
     assert "Topped up ¥300.00; the wallet balance is now ¥300.00." in [
         m.message for m in get_messages(response.wsgi_request)
     ]
+
+
+def test_a_counter_top_up_submitted_twice_credits_the_wallet_once(english, crowd):
+    member = crowd["bo"]
+    data = {"amount": "300.00", "reason": "POS 0042", "token": top_up_token(english, member)}
+
+    first = english.post(f"{CHANGELIST}{member.pk}/top-up/", data)
+    second = english.post(f"{CHANGELIST}{member.pk}/top-up/", data)  # a double click, or the POST sent again
+
+    assert first.status_code == second.status_code == 302
+    assert wallet_of(member) == Decimal("300.00")
+    assert WalletEntry.objects.filter(member=member).count() == 1
+
+
+def test_each_showing_of_the_top_up_page_carries_a_new_token(english, crowd):
+    page = english.get(f"{CHANGELIST}{crowd['bo'].pk}/top-up/")
+
+    assert 'type="hidden" name="token"' in page.content.decode()
+    assert top_up_token(english, crowd["bo"]) != top_up_token(english, crowd["bo"])
+
+
+def test_a_top_up_form_without_its_token_is_refused_on_the_form(english, crowd):
+    response = english.post(f"{CHANGELIST}{crowd['bo'].pk}/top-up/", {"amount": "300.00", "reason": "POS 0042"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["This form is out of date; open it again."]
+    assert wallet_of(crowd["bo"]) == Decimal("0.00")
 
 
 @pytest.mark.parametrize("amount", ["-1", "0.5", "50000.01", "1.001", "NaN", "Infinity", "十"])

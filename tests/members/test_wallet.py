@@ -162,6 +162,49 @@ def test_staff_top_up_needs_a_reason_and_a_sensible_amount(member, clerk):
     assert wallet_of(member) == Decimal("0.00")
 
 
+def test_a_counter_top_up_sent_twice_with_the_same_form_token_credits_once(member, clerk):
+    first = staff_top_up_wallet(user_id=member.user_id, amount=Decimal("200.00"), reason="POS 0042", by=clerk,
+                                reference="counter-token-1")
+    again = staff_top_up_wallet(user_id=member.user_id, amount=Decimal("200.00"), reason="POS 0042", by=clerk,
+                                reference="counter-token-1")
+
+    assert again.pk == first.pk
+    assert wallet_of(member) == Decimal("200.00") == wallet_ledger_sum(member)
+
+
+def test_counter_top_ups_with_different_form_tokens_are_both_credited(member, clerk):
+    for token in ("counter-a", "counter-b"):
+        staff_top_up_wallet(user_id=member.user_id, amount=Decimal("50.00"), reason="POS", by=clerk, reference=token)
+
+    assert wallet_of(member) == Decimal("100.00")
+
+
+def test_a_counter_top_up_token_used_for_another_member_is_refused(member, clerk, django_user_model):
+    from members.services import ensure_member
+
+    other = ensure_member(user=django_user_model.objects.create_user(username="other", email="o@example.com"))
+    staff_top_up_wallet(user_id=member.user_id, amount=Decimal("50.00"), reason="POS", by=clerk, reference="counter-x")
+
+    with pytest.raises(MemberError):
+        staff_top_up_wallet(user_id=other.user_id, amount=Decimal("50.00"), reason="POS", by=clerk,
+                            reference="counter-x")
+    assert wallet_of(other) == Decimal("0.00")
+
+
+def test_a_transaction_id_already_used_by_another_top_up_is_refused_with_a_message(member):
+    first = start_top_up(user_id=member.user_id, amount=Decimal("80.00"))
+    second = start_top_up(user_id=member.user_id, amount=Decimal("80.00"))
+    complete_top_up(number=first.number, amount=Decimal("80.00"), transaction_id="T-SAME")
+
+    with translation.override("en"), pytest.raises(TopUpError) as refused:
+        complete_top_up(number=second.number, amount=Decimal("80.00"), transaction_id="T-SAME")
+
+    assert refused.value.message == "Transaction T-SAME was already used for another top-up."
+    second.refresh_from_db()
+    assert second.status == WalletTopUp.Status.PENDING
+    assert wallet_of(member) == Decimal("80.00")
+
+
 def test_staff_corrections_may_take_money_back_but_never_below_zero(member, clerk):
     give_money(member, "50.00")
 
