@@ -247,3 +247,33 @@ def test_adding_to_the_cart_never_sends_the_browser_to_another_site(client, vari
     response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1, "next": target})
 
     assert response["Location"] == "/cart/"
+
+
+def test_the_order_page_offers_the_steps_the_workflow_allows_the_shopper_now(client, shopper, variant, address, express):
+    from orders.services import record_payment, ship_order
+
+    order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+    client.force_login(shopper)
+    cancel_form = f'action="/orders/{order.number}/cancel/"'
+    received_form = f'action="/orders/{order.number}/received/"'
+
+    unpaid = client.get(order.get_absolute_url()).content.decode()
+    record_payment(order_number=order.number, provider="gateway", amount=order.total, currency="CNY", transaction_id="T2")
+    paid = client.get(order.get_absolute_url()).content.decode()
+    ship_order(order_id=order.pk, carrier="顺丰", tracking_number="SF9")
+    shipped = client.get(order.get_absolute_url()).content.decode()
+
+    assert cancel_form in unpaid and received_form not in unpaid
+    assert cancel_form not in paid and received_form not in paid
+    assert received_form in shipped and cancel_form not in shipped
+
+
+def test_a_refused_step_is_shown_to_the_shopper_as_a_message(client, shopper, variant, address, express):
+    order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
+    client.force_login(shopper)
+
+    response = client.post(f"/orders/{order.number}/received/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING_PAYMENT
+    assert any("not possible" in str(message) for message in response.context["messages"])
