@@ -159,3 +159,33 @@ def test_the_order_page_makes_as_many_queries_for_five_lines_as_for_one(
     five = order_page_queries([stocked_variant(store=warehouse) for _ in range(5)])
 
     assert five == one
+
+
+@pytest.mark.parametrize("path", ["/cart/", "/checkout/"])
+def test_the_cart_and_checkout_pages_make_as_many_queries_for_five_lines_as_for_one(
+    browser, shopper, gold, warehouse, address, express, path
+):
+    def page_queries(count):
+        for variant in [stocked_variant(store=warehouse) for _ in range(count)]:
+            browser.post("/cart/add/", {"variant": variant.pk, "quantity": 3})
+        with CaptureQueriesContext(connection) as queries:
+            assert b"member discount" in browser.get(path).content
+        return len(queries)
+
+    one = page_queries(1)
+    five = page_queries(4)  # added to the first: five lines
+
+    assert five == one
+
+
+def test_a_lines_explanation_lists_its_share_of_each_adjustment_in_the_readers_language(shopper, gold, warehouse, address, express):
+    from django.utils import translation
+
+    from orders.selectors import line_explanation, order_for_member
+    from tests.orders.conftest import buy, delivery_choice
+
+    order = buy(shopper, [(stocked_variant(store=warehouse, price=Decimal("100.00")), 1)], delivery_choice(address, express))
+    (line,) = order_for_member(shopper, order.number).lines.all()
+
+    with translation.override("en"):
+        assert line_explanation(line) == [("金卡 member discount 10%", Decimal("-10.00"))]
