@@ -114,3 +114,25 @@ def test_staff_can_set_up_an_authenticator_app_from_their_account(client, staff_
 
     assert 'href="/accounts/2fa/"' in admin_page.text
     assert response.status_code in (200, 302)  # 302: allauth asks for the password again first
+
+
+def test_logging_in_by_a_texted_code_still_asks_staff_for_their_two_factor_code(client, staff_user, staff_secret):
+    import re
+
+    from django.test import override_settings
+
+    from members import sms
+    from members.services import ensure_member
+
+    member = ensure_member(user=staff_user)
+    member.phone = "13912345678"
+    member.save(update_fields=["phone"])
+    sms.outbox.clear()
+    with override_settings(SMS_BACKEND="members.sms.LocmemBackend"):
+        client.post("/accounts/login/code/?next=/admin/", {"phone": "13912345678"})
+        code = re.search(r"\b(\d{6})\b", sms.outbox[0].text).group(1)
+        response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+    assert not _is_logged_in(client)
+    sms.outbox.clear()
