@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 from fractions import Fraction
 
-from orders.pricing import GOODS_KINDS, PricingContext, PricingItem, ShippingRule, price_cart
+from orders.pricing import GOODS_KINDS, PricingContext, PricingItem, ShippingRule, _amount_due, price_cart
 
 CARTS = 2000
 SEED = 20261201
@@ -147,3 +147,39 @@ def test_two_thousand_random_carts_agree_with_the_reference_to_the_cent():
             else:
                 assert adjustment.shares == (), where
             assert adjustment.amount == adjustment.amount.quantize(Decimal("0.01")), where
+
+
+def test_any_sequence_of_discounts_on_any_lines_shares_out_exactly_and_floors_each_line_at_zero():
+    """The generic step promotions and coupons will use: random amounts on random subsets of lines."""
+    from orders.pricing import Kind, apply_goods_adjustment
+
+    rng = random.Random(SEED + 1)
+    for number in range(CARTS):
+        lines, _context = random_cart(rng)
+        items = [
+            PricingItem(variant_id=i + 1, sku=f"S{i}", name="x", options="", unit_price=p, quantity=q)
+            for i, (p, q, _g) in enumerate(lines)
+        ]
+        cart = price_cart(items, PricingContext(is_pickup=True))
+        for _step in range(rng.randint(1, 4)):
+            covers = [i for i in range(len(items)) if rng.random() < 0.6] or [0]
+            before = [line.net_total for line in cart.lines]
+            worth = sum(before[i] for i in covers)
+            amount = Decimal(rng.randint(0, 2 * int(worth * 100) + 2)) / 100
+            kind = rng.choice([Kind.PROMOTION, Kind.COUPON])
+            adjustment = apply_goods_adjustment(cart, kind=kind, amount=amount, params={"code": "X"}, covers=covers)
+            where = f"cart {number}: {lines} covers {covers} amount {amount}"
+            if adjustment is None:
+                assert amount == 0 or worth == 0, where
+                continue
+            assert sum(adjustment.shares) == -amount, where
+            expected = share_out(-cents(amount), [cents(before[i]) for i in covers])
+            assert [cents(adjustment.shares[i]) for i in covers] == expected, where
+            assert all(adjustment.shares[i] == 0 for i in range(len(items)) if i not in covers), where
+            taken = sum(before) - sum(line.net_total for line in cart.lines)
+            assert taken == min(amount, worth), where
+            for line in cart.lines:
+                assert line.net_total >= 0 and line.discount >= 0, where
+                assert line.line_total == line.discount + line.net_total, where
+        _amount_due(cart)
+        assert cart.subtotal + cart.discount_total == cart.total == sum(line.net_total for line in cart.lines)
