@@ -16,13 +16,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from orders.exceptions import IllegalTransition
-from orders.models import Order, OrderEvent, Payment
+from orders.exceptions import IllegalTransition, RefundError
+from orders.models import Order, OrderEvent, Payment, Refund, RefundPayment
 from orders.payments import SIGNATURE_HEADER, sign
-from orders.services import cancel_by_shopper, cancel_order, expire_unpaid_orders, record_payment
+from orders.services import cancel_by_shopper, cancel_order, expire_unpaid_orders, record_payment, refund_late_payment
 from stores.models import Stock
 from tests.factories import stocked_variant
 from tests.orders.conftest import buy, delivery_choice
+from tests.orders.test_lock_order import run_together as run_together_collecting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,6 +129,36 @@ def test_ten_different_transactions_at_once_apply_one_and_flag_nine_for_refund(p
     # One move to paid; the nine flagged payments each leave a note (paid → paid) beside it.
     moves = OrderEvent.objects.filter(order=order, to_status=Order.Status.PAID).exclude(from_status=Order.Status.PAID)
     assert list(moves.values_list("from_status", flat=True)) == [Order.Status.PENDING_PAYMENT]
+    # The system paid each of the nine back once, and left the applied one alone.
+    for payment in Payment.objects.filter(order=order):
+        legs = RefundPayment.objects.filter(payment=payment)
+        if payment.needs_refund:
+            assert [(leg.amount, leg.status) for leg in legs] == [(payment.amount, Refund.Status.SUCCEEDED)]
+            assert payment.refunded_amount == payment.amount
+        else:
+            assert not legs.exists() and payment.refunded_amount == 0
+    assert order.refunded_total == 0
+
+
+def test_the_system_and_staff_refunding_a_late_payment_at_once_pay_it_back_once(place, admin_user, monkeypatch):
+    order = place()
+    post_callback(signed_notice(order, transaction_id="SIM-APPLIED"))
+    with monkeypatch.context() as patched:  # hold back the system's own refund: it runs in the race below
+        patched.setattr("orders.services.payments.queue_task", lambda *args: True)
+        late = record_payment(order_number=order.number, provider="gateway", amount=order.total,
+                              currency=order.currency, transaction_id="SIM-LATE-RACE")
+    assert late.needs_refund and not RefundPayment.objects.exists()
+
+    outcomes = run_together_collecting(
+        lambda: refund_late_payment(payment_id=late.pk, by=admin_user, key="staff-form-1"),
+        lambda: refund_late_payment(payment_id=late.pk, by=None, key=f"late-payment-{late.pk}"),
+    )
+
+    assert sum(error is None for _refund, error in outcomes) == 1
+    assert all(isinstance(error, RefundError) for _refund, error in outcomes if error is not None)
+    late.refresh_from_db()
+    assert late.refunded_amount == late.amount
+    assert RefundPayment.objects.filter(payment=late).count() == 1
 
 
 def assert_paid_xor_cancelled_and_flagged(order, variant, warehouse, before):
