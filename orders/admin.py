@@ -273,18 +273,25 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # --- who acts, and on which orders ---------------------------------------------------
 
+    @staticmethod
+    def staff(request):
+        """Who this staff member is to the workflow (looked up once per request), or None."""
+        if not hasattr(request, "_order_staff_actor"):
+            request._order_staff_actor = workflow.staff_actor(request.user)
+        return request._order_staff_actor
+
     def actor(self, request):
         """The workflow actor for this staff member, or None if they may only look."""
         if not request.user.has_perm("orders.change_order"):
             return None
-        return workflow.staff_actor(request.user)
+        return self.staff(request)
 
     def has_act_permission(self, request):
         return self.actor(request) is not None
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        actor = workflow.staff_actor(request.user)
+        actor = self.staff(request)
         if actor is not None and actor.kind == ActorKind.STORE_STAFF:
             # Store staff see (and act on) their own stores' orders only.
             queryset = queryset.filter(store_id__in=actor.store_ids)
