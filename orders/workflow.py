@@ -311,7 +311,9 @@ def _refusal(order: Order, edge: Edge | None, action: str, actor: Actor | None) 
     if actor is None or actor.kind not in edge.who or not actor.acts_for(order):
         if actor is not None and actor.kind == ActorKind.SHOPPER and not actor.acts_for(order):
             return gettext("This is not your order.")
-        return gettext("You may not “%(action)s” order %(number)s.") % {"action": edge.label, "number": order.number}
+        return gettext("You may not take the step “%(action)s” on order %(number)s.") % {
+            "action": edge.label, "number": order.number,
+        }
     if not edge.fits(order):
         message = gettext("“%(action)s” is not possible for order %(number)s now: it is %(status)s.") % {
             "action": edge.label, "number": order.number, "status": order.get_status_display(),

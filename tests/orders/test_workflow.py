@@ -575,3 +575,42 @@ def auto_confirm_receipts_task():
     from orders.tasks import auto_confirm_receipts_task as task
 
     return task.delay().get()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shopper_confirming_while_the_beat_task_runs_completes_and_counts_the_order_once(
+    shopper, variant, address, express, admin_user, settings
+):
+    import threading
+
+    from django.db import connection
+
+    settings.ORDER_AUTO_COMPLETE_DAYS = 10
+    order = pay_and_return(buy(shopper, [(variant, 2)], delivery_choice(address, express)))
+    ship_days_ago(order, 11, admin_user)
+    start = threading.Barrier(2)
+
+    def run(step):
+        start.wait()
+        try:
+            step()
+        except ActionRefused:
+            pass  # the other one completed it first
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: move_order(order_id=order.pk, action="confirm_receipt",
+                                                                actor=Actor.shopper(shopper)),)),
+        threading.Thread(target=run, args=(lambda: workflow.auto_confirm_receipts() or None,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.COMPLETED
+    assert order.events.filter(to_status="completed").count() == 1
+    member = MemberProfile.objects.get(user=shopper)
+    assert (member.points_balance, member.total_spend) == (100, Decimal("100.00"))
