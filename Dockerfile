@@ -12,7 +12,9 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN pip install .
+# The import check fails the build, not the first worker start, if a runtime dependency
+# is missing (kombu's Redis transport needs packaging, from celery[redis]).
+RUN pip install . && python -c "import kombu.transport.redis, django, gunicorn, psycopg"
 
 COPY . .
 # The compiled translations (.mo) are committed, so no gettext here. Media and static
