@@ -334,6 +334,10 @@ PAYMENT_GATEWAY_CALLBACK_BASE = env_str("PAYMENT_GATEWAY_CALLBACK_BASE")
 # The gateway simulator's hosted page (orders/payments/simulator.py) is for development and
 # demos: set false in a shop that takes real money, and its page answers 404.
 PAYMENT_GATEWAY_SIMULATOR = env_bool("PAYMENT_GATEWAY_SIMULATOR", True)
+# Refund legs whose payout task was lost (the broker was down after the refund committed) are re-queued.
+CELERY_BEAT_SCHEDULE["retry-pending-refund-payments"] = {
+    "task": "orders.tasks.retry_pending_refund_payments_task", "schedule": 10 * 60,
+}
 BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "联家优选商贸有限公司 · 招商银行上海分行 · 6214 8888 0000 1234")
 # Serves /bench/trivial/, the yardstick page of `make bench`.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -27,7 +27,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,6 +147,15 @@ def _earlier(key: str, order_id: int) -> Refund | None:
     return refund
 
 
+def _create_refund(**fields) -> Refund:
+    # The same key for two orders at once passes both look-ups; the unique key decides.
+    try:
+        with transaction.atomic():
+            return Refund.objects.create(**fields)
+    except IntegrityError:
+        raise RefundError(_("This refund form belongs to another order; open it again.")) from None
+
+
 def _write_legs(refund: Refund, amount: Decimal, payments: list[Payment]) -> list[RefundPayment]:
     """Spread ``amount`` over the payments in order; the wallet leg is paid at once, the others are queued."""
     legs, left = [], amount
@@ -249,13 +258,23 @@ def refund_order(
         lines = {line.pk: line for line in order.lines.all()}
         shares = _chosen_shares(order, lines, quantities)
         is_full = quantities is None
-        wanted = order.total - order.refunded_total if is_full else sum((s.amount for s in shares), ZERO)
-        amount = min(wanted, held)
+        if is_full:
+            # Everything not yet refunded, as far as the payments brought it in (a cash-on-delivery
+            # order whose cash was not collected gives back its wallet part only).
+            amount = min(order.total - order.refunded_total, held)
+        else:
+            amount = sum((s.amount for s in shares), ZERO)
+            if amount > held:
+                raise RefundError(
+                    _("Only %(held)s of order %(number)s was paid and not yet refunded, less than these units "
+                      "cost (%(amount)s); the rest has not been collected.")
+                    % {"held": money(held), "number": order.number, "amount": money(amount)}
+                )
         points = sum(share.points for share in shares)
         if amount <= 0 and points <= 0:
             raise RefundError(_("Nothing is left to refund on this order."))
 
-        refund = Refund.objects.create(
+        refund = _create_refund(
             order=order, key=key, amount=amount, points=points, reason=reason[:200],
             restock=restock and order.status in GOODS_LEFT, created_by=by,
         )
@@ -333,7 +352,7 @@ def refund_late_payment(*, payment_id: int, by, key: str) -> Refund:
         if amount <= 0:
             raise RefundError(_("This payment is already refunded (or being refunded)."))
         label = payment.transaction_id or payment.provider
-        refund = Refund.objects.create(
+        refund = _create_refund(
             order=order, key=key, amount=amount, reason=(_("Late or duplicate payment %(txn)s") % {"txn": label})[:200],
             created_by=by,
         )

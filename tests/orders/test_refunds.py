@@ -196,6 +196,20 @@ def test_a_cash_on_delivery_order_refunds_only_its_wallet_part_until_the_cash_is
     assert order.refunded_total == Decimal("50.00") and order.wallet_refunded == Decimal("50.00")
 
 
+def test_a_part_refund_costing_more_than_the_uncollected_cash_on_delivery_order_holds_is_refused(
+    shopper, member, thirty, address, express, admin_user
+):
+    fund(shopper, "50.00")
+    order = buy(shopper, [(thirty, 2)], delivery_choice(address, express, payment="cod", use_wallet=True))
+    ship(order, admin_user)
+
+    with pytest.raises(RefundError, match="50.00"):
+        refund_order(order_id=order.pk, by=admin_user, reason="退两件", quantities={line_of(order).pk: 2})
+
+    assert not Refund.objects.exists()
+    assert wallet_of(shopper) == Decimal("0.00")
+
+
 def test_once_the_cash_is_collected_a_cash_on_delivery_refund_takes_the_wallet_first_then_the_cash(
     shopper, member, thirty, address, express, admin_user
 ):

@@ -126,3 +126,21 @@ def test_a_refund_money_given_back_after_a_failure_can_be_refunded_again(refund,
     order = Order.objects.get(pk=refund.order_id)
     assert again.amount == order.total  # the ¥30.00 that never went back, and the rest
     assert order.status == Order.Status.REFUNDED
+
+
+def test_legs_left_pending_by_a_lost_task_are_queued_again(refund, gateway_answers):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services.refunds import retry_pending_refund_payments
+
+    [leg] = refund.legs.all()
+    assert retry_pending_refund_payments() == 0  # too young: its own task may still be on the way
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert retry_pending_refund_payments() == 1
+
+    leg.refresh_from_db()
+    assert leg.status == Refund.Status.SUCCEEDED
+    assert retry_pending_refund_payments() == 0
