@@ -10,6 +10,7 @@ count), so failing fast loses nothing.
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 from kombu.exceptions import OperationalError
 
 from shop.redis_outage import OUTAGE_ERRORS, is_known_down, note_down, note_up, redis_address
@@ -39,6 +40,16 @@ class ShopCelery(Celery):
     def _broker_address(self) -> str | None:
         url = self.conf.broker_write_url or self.conf.broker_url or ""
         return redis_address(url) if url.startswith(("redis://", "rediss://")) else None
+
+
+# A worker is no shopper waiting: it may wait out a Redis that is slow for a few seconds
+# (a fork for a snapshot, a full disk) instead of dropping its connection and reconnecting.
+WORKER_SOCKET_TIMEOUT = 5.0
+
+
+@celeryd_init.connect
+def _patient_worker_connections(conf=None, **kwargs):
+    conf.broker_transport_options = {**conf.broker_transport_options, "socket_timeout": WORKER_SOCKET_TIMEOUT}
 
 
 app = ShopCelery("shop")

@@ -182,7 +182,7 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},
 }
 # Checkout must not hang when Redis is down: a publish makes one connection attempt of half
-# a second and waits a second at most for the answer, never retries, and while Redis is
+# a second and waits half a second at most for the answer, never retries, and while Redis is
 # known to be down is refused at once (shop/celery.py). The outbox keeps the message and the
 # flush above sends it within a minute of Redis coming back. Workers and beat reconnect on
 # their own (broker_connection_retry), whatever these say.
@@ -191,7 +191,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 0.5,
-    "socket_timeout": 1.0,
+    # For web processes; workers ride out a slow Redis with a longer one (shop/celery.py).
+    "socket_timeout": 0.5,
     # kombu otherwise retries connecting for broker_connection_timeout on every publish.
     "max_retries": 0,
 }
