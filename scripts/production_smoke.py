@@ -346,8 +346,9 @@ class Processes:
             print("\n".join(text), file=sys.stderr)
 
 
-def run(step: str, command: list[str], env: dict, *, timeout: int = 600) -> str:
-    say(step)
+def run(step: str, command: list[str], env: dict, *, timeout: int = 600, quiet: bool = False) -> str:
+    if not quiet:
+        say(step)
     result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise SmokeFailure(f"{step} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -383,7 +384,7 @@ print("OUTBOX " + json.dumps([[kind, bool(sent_at), attempts] for kind, sent_at,
 
 
 def outbox_state(python: str, env: dict, number: str) -> list:
-    out = run("reading the outbox", [python, "manage.py", "shell", "-c", OUTBOX_QUERY.format(number=number)], env, timeout=60)
+    out = run("reading the outbox", [python, "manage.py", "shell", "-c", OUTBOX_QUERY.format(number=number)], env, timeout=60, quiet=True)
     line = next((line for line in out.splitlines() if line.startswith("OUTBOX ")), None)
     if line is None:
         raise SmokeFailure(f"manage.py shell printed no outbox state:\n{out}")
