@@ -137,3 +137,33 @@ def test_ten_first_visits_at_once_make_one_member_profile(shopper):
     outcomes = run_together(*[lambda: ensure_member(user=shopper).pk for _ in range(10)])
 
     assert len(set(outcomes)) == 1, outcomes
+
+
+def test_a_counter_top_up_posted_twice_at_once_credits_the_wallet_once(shopper):
+    from members.services import staff_top_up_wallet
+
+    member = ensure_member(user=shopper)
+
+    def top_up():
+        return staff_top_up_wallet(user_id=shopper.pk, amount=Decimal("200.00"), reason="POS 0042", by=None,
+                                   reference="counter-same-form")
+
+    first, second = run_together(top_up, top_up)
+
+    assert isinstance(first, WalletEntry) and isinstance(second, WalletEntry) and first.pk == second.pk
+    assert wallet_of(member) == Decimal("200.00") == wallet_ledger_sum(member)
+
+
+def test_two_top_ups_completed_at_once_with_one_transaction_id_credit_only_one(shopper):
+    from members.exceptions import TopUpError
+
+    member = ensure_member(user=shopper)
+    numbers = [start_top_up(user_id=shopper.pk, amount=Decimal("80.00")).number for _n in range(2)]
+
+    outcomes = run_together(
+        *[lambda number=number: complete_top_up(number=number, amount=Decimal("80.00"), transaction_id="T-RACE")
+          for number in numbers]
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == sorted(["WalletTopUp", TopUpError.__name__])
+    assert wallet_of(member) == Decimal("80.00") == wallet_ledger_sum(member)
