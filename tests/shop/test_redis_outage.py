@@ -396,3 +396,24 @@ def test_after_redis_returns_every_email_deferred_during_the_outage_is_sent_exac
     assert len(emails) == len(waiting), log
     for order in orders:
         assert sum(order.number in email for email in emails) == OutboxMessage.objects.filter(order=order).count()
+
+
+def test_each_outage_starts_with_an_empty_stand_in_and_redis_is_used_again_once_it_answers(
+    shop_on_redis, monkeypatch
+):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(redis_outage, "FAILURE_MEMORY_SECONDS", 0.2)
+    shop_on_redis.stop()
+    cache.set("attempts", 3)
+    assert cache.get("attempts") == 3  # counted in this process meanwhile
+
+    shop_on_redis.start()
+    time.sleep(0.3)
+    cache.set("on-redis", "yes")
+    assert cache.get("attempts") is None and redis_outage.cache_is_up(cache)
+
+    shop_on_redis.stop()
+    time.sleep(0.3)
+    assert cache.get("attempts") is None  # last outage's counts are gone
+    assert not redis_outage.cache_is_up(cache)
