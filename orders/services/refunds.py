@@ -340,10 +340,9 @@ def refund_late_payment(*, payment_id: int, by, key: str) -> Refund:
         raise RefundError(_("There is no such payment."))
     key = _clean_key(key)
     with transaction.atomic():
-        if (earlier := _earlier(key, order_id)) is not None:
-            return earlier
         order = lock_order(order_id)  # the order's lock guards its payments too
-        if (earlier := _earlier(key, order_id)) is not None:
+        key, earlier = _live_key(key, order_id)
+        if earlier is not None:
             return earlier
         payment = Payment.objects.get(pk=payment_id)
         if not payment.needs_refund:
@@ -364,6 +363,19 @@ def refund_late_payment(*, payment_id: int, by, key: str) -> Refund:
         )
         _queue_external_legs(legs)
     return refund
+
+
+def _live_key(key: str, order_id: int) -> tuple[str, Refund | None]:
+    """``key``, or when the refund made under it failed for good, the next key of its retry chain.
+
+    A late payment is refunded under a key derived from the payment, so the
+    system and staff refund it once; after a payout failed for good the money
+    is back on the payment, and the next attempt (derived from the failed
+    refund, so still once-only) must be able to happen.
+    """
+    while (earlier := _earlier(key, order_id)) is not None and earlier.status == Refund.Status.FAILED:
+        key = f"{key[: KEY_MAX - 21]}+{earlier.pk}"
+    return key, earlier
 
 
 def refund_late_payment_key(payment_id: int) -> str:

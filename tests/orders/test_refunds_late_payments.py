@@ -90,3 +90,28 @@ def test_the_payment_that_paid_the_order_is_not_a_late_payment(order, admin_user
 def test_an_unknown_payment_is_refused(db, admin_user):
     with pytest.raises(RefundError):
         refund_late_payment(payment_id=999999, by=admin_user, key="form-late-4")
+
+
+def test_a_late_payment_whose_payout_failed_for_good_can_be_refunded_again_once(order, admin_user, monkeypatch):
+    from orders.payments import GatewaySimulator, RefundDeclined
+    from orders.services.refunds import refund_late_payment_key, settle_refund_payment
+
+    gateway_payment(order, "SIM-FIRST")
+    duplicate = gateway_payment(order, "SIM-SECOND")
+    failed = refund_late_payment(payment_id=duplicate.pk, by=None, key=refund_late_payment_key(duplicate.pk))
+    def declined(self, **kwargs):
+        raise RefundDeclined("account closed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(GatewaySimulator, "refund", declined)
+        settle_refund_payment(leg_id=failed.legs.get().pk)
+    duplicate.refresh_from_db()
+    assert duplicate.refundable == duplicate.amount
+
+    retry = refund_late_payment(payment_id=duplicate.pk, by=admin_user, key=refund_late_payment_key(duplicate.pk))
+    again = refund_late_payment(payment_id=duplicate.pk, by=admin_user, key=refund_late_payment_key(duplicate.pk))
+
+    assert retry.pk != failed.pk and again.pk == retry.pk
+    settle_refund_payment(leg_id=retry.legs.get().pk)
+    duplicate.refresh_from_db()
+    assert duplicate.refunded_amount == duplicate.amount and duplicate.refunded_at is not None
