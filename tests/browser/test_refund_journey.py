@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from members.models import Tier
 from members.services import ensure_member
-from orders.models import Order, Refund
+from orders.models import Refund
 from orders.services import record_payment, ship_order
 from tests.browser.steps import fits_the_screen
 from tests.conftest import SHOPPER_PASSWORD
