@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -244,7 +245,10 @@ class OrderLine(models.Model):
                 condition=Q(discount__gte=0, points_value__gte=0, net_total__gte=0), name="order_line_shares_non_negative"
             ),
             models.CheckConstraint(
-                condition=Q(net_total=F("line_total") - F("discount") - F("points_value")), name="order_line_net_adds_up"
+                # Rounded to the cent: exact on PostgreSQL already, and SQLite (the zero-setup demo)
+                # computes in binary floating point.
+                condition=Q(net_total=Round(F("line_total") - F("discount") - F("points_value"), 2)),
+                name="order_line_net_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("net_total")),

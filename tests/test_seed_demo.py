@@ -20,9 +20,9 @@ DEMO_LOGINS = [
 ]
 
 
-def seed(products=60):
+def seed(products=60, members=0, orders=0):
     out = io.StringIO()
-    call_command("seed_demo", products=products, stdout=out, verbosity=1)
+    call_command("seed_demo", products=products, members=members, orders=orders, stdout=out, verbosity=1)
     return out.getvalue()
 
 
@@ -126,3 +126,33 @@ def test_asking_for_more_products_adds_only_the_missing_ones(media_root):
     assert Product.objects.count() == 70
     assert slugs < set(Product.objects.values_list("slug", flat=True))
     assert Variant.objects.values("sku").distinct().count() == Variant.objects.count()
+
+
+def test_the_demo_has_tiers_members_with_balances_and_orders_in_every_state_across_the_stores(media_root):
+    from members.models import MemberProfile, Tier, TopUpBonusRule
+    from orders.models import Order, Refund
+
+    seed(products=60, members=6, orders=30)
+
+    assert Tier.objects.count() == 3 and TopUpBonusRule.objects.count() == 3
+    members = MemberProfile.objects.filter(user__email__startswith="member")
+    assert members.count() == 6
+    assert members.filter(points_balance__gt=0).exists() and members.filter(wallet_balance__gt=0).exists()
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert statuses >= {
+        "pending_payment", "placed", "paid", "shipped", "ready_for_pickup", "completed", "cancelled", "refunded",
+    }
+    assert Order.objects.values("store").distinct().count() >= 2
+    assert Refund.objects.exists()
+    assert Order.objects.filter(placed_at__lt=Order.objects.order_by("-placed_at").first().placed_at).exists()
+
+
+def test_seeding_the_demo_orders_again_adds_none(media_root):
+    from orders.models import Order
+
+    seed(products=60, members=4, orders=20)
+    first = Order.objects.count()
+
+    seed(products=60, members=4, orders=20)
+
+    assert Order.objects.count() == first

@@ -52,7 +52,7 @@ from marketing.models import Announcement
 from members.models import Address
 from members.services import save_address
 from orders.models import ShippingMethod
-from shop import demo_data
+from shop import demo_activity, demo_data
 from shop.money import to_money
 from stores.models import Stock, StockMovement, Store, StoreStaff
 from stores.services import refresh_product_stock_flags
@@ -117,6 +117,8 @@ class Command(BaseCommand):
             "--products", type=int, default=320, help="Total number of demo products wanted (default 320)."
         )
         parser.add_argument("--batch-size", type=int, default=1000, help="Products written per transaction.")
+        parser.add_argument("--members", type=int, default=40, help="Demo members with points and stored value (default 40).")
+        parser.add_argument("--orders", type=int, default=240, help="Demo orders in every state (default 240).")
 
     def handle(self, *args, **options):
         target = options["products"]
@@ -155,6 +157,11 @@ class Command(BaseCommand):
         )
         with self._timed("thumbnails"):
             self._sweep_thumbnails(pool)
+        with self._timed("members and orders"):
+            demo_activity.seed_member_programme(members=max(0, options["members"]))
+            orders_added = demo_activity.seed_orders(wanted=max(0, options["orders"]))
+        if options["verbosity"] > 0 and orders_added:
+            self.stdout.write(f"演示订单 Demo orders added: {orders_added}")
         if options["verbosity"] > 0:
             self._print_summary(
                 created=created, thumbnails_made=self.thumbnails_made, seconds=time.monotonic() - started
