@@ -8,8 +8,8 @@ import pytest
 from members import services as member_services
 from members.models import MemberProfile, Tier
 from orders.exceptions import RefundError
-from orders.models import Order, OrderLine, Payment, Refund, RefundPayment
-from orders.services import record_payment, refund_order, ship_order
+from orders.models import Order, OrderLine, Refund, RefundPayment
+from orders.services import complete_delivery, record_payment, refund_order, ship_order
 from orders.services.refunds import new_refund_key, refundable_money
 from stores.models import Stock
 from tests.factories import stocked_variant
@@ -216,9 +216,9 @@ def test_once_the_cash_is_collected_a_cash_on_delivery_refund_takes_the_wallet_f
     fund(shopper, "50.00")
     order = buy(shopper, [(thirty, 2)], delivery_choice(address, express, payment="cod", use_wallet=True))
     ship(order, admin_user)
-    # What the workflow records when staff complete a cash-on-delivery order.
-    Payment.objects.create(order=order, provider="cod", amount=Decimal("18.00"), currency="CNY",
-                           status=Payment.Status.SUCCEEDED, transaction_id=f"cod-{order.number}")
+    # The courier collected the cash: completing the order records it as a payment.
+    complete_delivery(order_id=order.pk, by=admin_user, note="快递员已收款")
+    assert order.payments.get(provider="cod").amount == Decimal("18.00")
     line = line_of(order)
 
     first = refund_order(order_id=order.pk, by=admin_user, reason="退一件", quantities={line.pk: 1})
