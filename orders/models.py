@@ -106,6 +106,10 @@ class Order(models.Model):
         DELIVERY = "delivery", _("delivery")
         PICKUP = "pickup", _("pick-up in store")
 
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("online")
+        COUNTER = "counter", _("store counter")
+
     class PaymentMethod(models.TextChoices):
         ONLINE = "online", _("online payment")
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
@@ -124,6 +128,15 @@ class Order(models.Model):
         "stores.Store", verbose_name=_("fulfilling store"), on_delete=models.PROTECT, related_name="orders"
     )
     checkout_token = models.UUIDField(unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_index=True)
+    # The staff member who made the sale (导购): at the counter, or through their share link.
+    sales_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sales staff"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A group-buy order waits here until its group fills (marketing.Group.code); it is not fulfilled before.
+    group_code = models.CharField(_("group"), max_length=16, blank=True, db_index=True)
+    is_waiting_for_group = models.BooleanField(_("waiting for its group"), default=False)
 
     recipient = models.CharField(_("recipient"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20)
