@@ -63,8 +63,12 @@ class RefundForm(forms.Form):
     )
 
     def __init__(self, *args, order: Order, **kwargs):
+        from orders.services.refunds import refundable_money
+
         super().__init__(*args, **kwargs)
         self.order = order
+        # What the payments brought in and was not paid back: the most any refund can be.
+        self.refundable = refundable_money(order)
         self.lines = list(order.lines.all())
         for line in self.lines:
             left = line.quantity - line.refunded_quantity

@@ -251,6 +251,17 @@ def refund_order(
                 _("Order %(number)s has not been sent and its cash not collected: cancel it instead, which gives "
                   "back its stored value and points.") % {"number": order.number}
             )
+        if (
+            order.status == Order.Status.SHIPPED
+            and order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
+            and not order.payments.filter(provider="cod", status=Payment.Status.SUCCEEDED).exists()
+        ):
+            # The cash is still with the courier: a refund would mark goods as paid back that were never paid for.
+            raise RefundError(
+                _("Order %(number)s is on its way and its cash not collected: if the customer refuses it, record the "
+                  "refused delivery instead, which restocks it and gives back its stored value and points.")
+                % {"number": order.number}
+            )
         payments = refundable_payments(order)
         held = sum((payment.refundable for payment in payments), ZERO)
         if held <= 0:
