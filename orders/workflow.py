@@ -293,11 +293,6 @@ TIMESTAMPS = {
 }
 
 
-def has_edge(from_status: str, to_status: str) -> bool:
-    """Whether any edge goes from ``from_status`` to ``to_status`` (the low-level move checks this)."""
-    return any(from_status in edge.sources and edge.target == to_status for edge in EDGES)
-
-
 def available_actions(order: Order, actor: Actor | None) -> list[Edge]:
     """The moves this actor may make on this order now, in table order (what every page offers)."""
     if actor is None:

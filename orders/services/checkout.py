@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from catalog.models import Variant
 from members import services as member_services
 from members.models import Address, MemberProfile
+from orders import workflow
 from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
 from orders.locks import lock_cart
 from orders.models import CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, Payment, ShippingMethod
 from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
 from orders.selectors import delivery_sources_with, member_cart_lines, pickup_stores_for, shipping_methods_for
 from orders.services.notifications import queue_email
-from orders.services.transitions import move_order
 from stores.exceptions import OutOfStock
 from stores.models import Store
 from stores.services import choose_delivery_store, delivery_shortages, reserve_stock
@@ -245,7 +245,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
             transaction_id=f"wallet-{order.number}",
         )
     if priced.amount_due == 0:
-        move_order(order=order, to=Order.Status.PAID, by=None, note=_("Paid in full from stored value"))
+        workflow.apply_action(order, "pay", workflow.Actor.system(), note=_("Paid in full from stored value"))
     return order
 
 

@@ -4,58 +4,20 @@ The use cases here (``ship_order``, ``cancel_order`` …) are the old entry
 points; each is one ``workflow.move_order`` call with the actor worked out
 from ``by``. New code calls the workflow directly.
 
-``lock_order`` and the low-level ``move_order(order=…, to=…)`` remain for
-callers that still set a state themselves inside their own transaction
-(checkout's wallet-paid order, payments and refunds): it checks that the
-workflow has an edge between the two states, but runs no edge effects.
-Prefer ``workflow.apply_action``, which does.
+Callers that already hold the order lock inside their own transaction
+(checkout's wallet-paid order, payments, refunds) use
+``workflow.apply_action``.
 """
 
-from django.db import transaction
-from django.utils import timezone
-
 from orders import workflow
-from orders.exceptions import IllegalTransition
 from orders.locks import lock_order as _lock_order
-from orders.models import Order, OrderEvent
-from orders.services.notifications import queue_email
+from orders.models import Order
 from orders.workflow import Actor, ActionRefused, actor_for
-from shop.queue import queue_task
-
-EMAILS = {
-    Order.Status.PAID: "order_paid",
-    Order.Status.SHIPPED: "order_shipped",
-    Order.Status.READY_FOR_PICKUP: "order_ready_for_pickup",
-    Order.Status.CANCELLED: "order_cancelled",
-}
 
 
 def lock_order(order_id: int) -> Order:
     """The order row, locked (step 2 of the lock order). Raises Order.DoesNotExist."""
     return _lock_order(order_id)
-
-
-def move_order(*, order: Order, to: str, by=None, note: str = "", update_fields=()) -> Order:
-    """Set a locked order's state to ``to`` if the workflow has an edge for it; record and notify.
-
-    Low level: the caller holds the row lock and does the stock and money
-    work itself. Raises IllegalTransition when no edge goes there.
-    """
-    if not workflow.has_edge(order.status, to):
-        raise IllegalTransition(order=order, to=to)
-    from_status = order.status
-    order.status = to
-    fields = ["status", *update_fields]
-    if to in workflow.TIMESTAMPS:
-        setattr(order, workflow.TIMESTAMPS[to], timezone.now())
-        fields.append(workflow.TIMESTAMPS[to])
-    order.save(update_fields=fields)
-    OrderEvent.objects.create(order=order, from_status=from_status, to_status=to, actor=by, note=note)
-    if to in EMAILS:
-        queue_email(kind=EMAILS[to], order=order)
-    if to == Order.Status.COMPLETED:
-        transaction.on_commit(lambda order_id=order.pk: queue_task("orders.tasks.count_order_task", order_id))
-    return order
 
 
 def cancel_order(*, order_id: int, by=None, note: str = "", reason: str = "") -> Order:

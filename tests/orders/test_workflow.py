@@ -29,7 +29,6 @@ from orders.services import (
 )
 from orders.services.transitions import refuse_delivery
 from orders.services.transitions import lock_order
-from orders.services.transitions import move_order as low_level_move
 from orders.workflow import ActionRefused, Actor, ActorKind, apply_action, available_actions, move_order
 from stores.models import Stock, StoreStaff
 from tests.factories import StoreFactory, stocked_variant
@@ -363,15 +362,6 @@ def test_a_caller_holding_the_order_lock_moves_it_inside_its_own_transaction(sho
         apply_action(locked, "pay", Actor.system(), note="paid by the test")
 
     assert order.events.last().note == "paid by the test"
-
-
-def test_the_low_level_move_refuses_a_state_change_the_workflow_has_no_edge_for(shopper, variant, address, express):
-    order = buy(shopper, [(variant, 1)], delivery_choice(address, express))
-
-    with transaction.atomic(), pytest.raises(IllegalTransition):
-        low_level_move(order=lock_order(order.pk), to=Order.Status.COMPLETED)
-
-    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING_PAYMENT
 
 
 # --- cancelling while unpaid -------------------------------------------------------------------
