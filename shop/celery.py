@@ -2,9 +2,9 @@
 
 Publishing shares the cache's memory of a Redis outage (shop/redis_outage.py):
 while the broker is known to be down a ``.delay()`` fails at once, instead of
-every request paying its own connection timeout. Every caller already treats
-a failed hand-off as "the catch-up will do it" (the outbox flush, the nightly
-count), so failing fast loses nothing.
+every request paying its own connection timeout. Callers that queue through
+``shop.queue.queue_task`` log the failure and leave the work to its catch-up
+(the outbox flush, the nightly count), so failing fast loses nothing.
 """
 
 import os
