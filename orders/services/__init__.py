@@ -13,7 +13,6 @@ from orders.services.transitions import (
     confirm_receipt,
     mark_picked_up,
     mark_ready_for_pickup,
-    move_order,
     ship_order,
 )
 
@@ -33,7 +32,6 @@ __all__ = [
     "mark_picked_up",
     "mark_ready_for_pickup",
     "merge_carts",
-    "move_order",
     "place_order",
     "queue_email",
     "record_payment",
