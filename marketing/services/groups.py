@@ -42,7 +42,11 @@ def live_group_buy(*, group_buy_id: int, at=None) -> GroupBuy:
 def open_group(*, code: str, at=None) -> Group:
     """An open group that can still be joined. Raises GroupBuyError."""
     at = at or timezone.now()
-    group = Group.objects.select_related("campaign__variant__product").filter(code=str(code)[:16].upper()).first()
+    code = str(code or "").strip().upper()
+    # A pasted link may carry anything (NUL bytes, 10 kB): only a well-formed code is looked up.
+    if not code or len(code) > 16 or any(char not in CODE_ALPHABET for char in code):
+        raise GroupBuyError(_("No such group."))
+    group = Group.objects.select_related("campaign__variant__product").filter(code=code).first()
     if group is None:
         raise GroupBuyError(_("No such group."))
     if group.status != Group.Status.OPEN or group.deadline <= at:
