@@ -202,7 +202,8 @@ def _refund(order_admin, request, order, form, action):
     return gettext("Refunded %(amount)s on order %(number)s.") % {"amount": money(refund.amount), "number": order.number}
 
 
-ORDER_PAGES = {
+# The form each step asks for before it runs; which steps an order offers is the workflow's answer.
+ACTION_FORMS = {
     page.name: page
     for page in [
         OrderPage("confirm_transfer", "confirm-transfer", lambda data, order: BankTransferForm(data, orders=[order]),
@@ -315,7 +316,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         names = []
         if order.payment_method == Order.PaymentMethod.BANK_TRANSFER and workflow.EDGES_BY_NAME["pay"].fits(order):
             names.append(("confirm_transfer", _("Confirm bank transfer")))
-        names += [(edge.name, edge.label) for edge in workflow.available_actions(order, actor) if edge.name in ORDER_PAGES]
+        names += [(edge.name, edge.label) for edge in workflow.available_actions(order, actor) if edge.name in ACTION_FORMS]
         if self.offers_refund(order):
             names.append(("refund", _("Refund")))
         return [(reverse(f"admin:orders_order_{name}", args=[order.pk]), label) for name, label in names]
@@ -335,7 +336,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         custom = [
             path(f"<path:object_id>/{page.url}/", self.admin_site.admin_view(self._page_view(page)),
                  name=f"orders_order_{page.name}")
-            for page in ORDER_PAGES.values()
+            for page in ACTION_FORMS.values()
         ]
         return custom + super().get_urls()
 
