@@ -10,7 +10,12 @@ from django.utils import timezone
 from marketing.models import FlashSale, FlashSaleTake
 from orders.exceptions import CheckoutError
 from orders.models import Order
-from orders.services import cancel_order, expire_unpaid_orders, record_payment, refund_order
+from orders.services import (
+    cancel_order,
+    expire_unpaid_orders,
+    record_payment,
+    refund_order,
+)
 from tests.factories import AddressFactory, stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 

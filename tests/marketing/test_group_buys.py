@@ -11,7 +11,12 @@ from django.utils import timezone
 from marketing.models import Group, GroupBuy, GroupMember
 from orders.exceptions import CheckoutError
 from orders.models import Order, Refund
-from orders.services import cancel_order, expire_unpaid_orders, place_order, record_payment
+from orders.services import (
+    cancel_order,
+    expire_unpaid_orders,
+    place_order,
+    record_payment,
+)
 from orders.services.group_orders import close_overdue_groups
 from orders.workflow import ActionRefused, Actor, ActorKind, move_order
 from tests.factories import AddressFactory, stocked_variant
