@@ -90,3 +90,11 @@ def retry_pending_refund_payments_task() -> int:
     from orders.services.refunds import retry_pending_refund_payments
 
     return retry_pending_refund_payments()
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def close_overdue_groups_task() -> int:
+    """Fail group buys whose time ran out and refund or cancel their orders; once per order, safe to repeat."""
+    from orders.services.group_orders import close_overdue_groups
+
+    return close_overdue_groups()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import group_views, views
 from orders.payments import simulator
 from orders.payments import views as payment_views
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/received/", views.order_confirm_receipt, name="order-confirm-receipt"),
     path("orders/<str:number>/return/", views.order_return, name="order-return"),
+    path("groups/<str:code>/", group_views.group_detail, name="group-detail"),
+    path("groups/<str:code>/join/", group_views.group_join, name="group-join"),
+    path("group-buys/<int:group_buy_id>/start/", group_views.group_start, name="group-start"),
+    path("group-checkout/drop/", group_views.group_checkout_drop, name="group-checkout-drop"),
     path("wallet/top-up/", views.wallet_top_up, name="wallet-top-up"),
     path("wallet/top-up/<str:number>/", views.wallet_top_up_status, name="wallet-top-up-status"),
     # The gateway simulator's hosted page (development and demos only), and the callback gateways post to.
