@@ -252,3 +252,13 @@ __all__ = [
     "coupon_figures", "coupon_rule", "coupon_wallet", "covered_variant_ids", "unredeemed_code", "usable_coupon_count",
     "usable_coupons", "variant_places",
 ]
+
+
+def product_coupons_context(request, product, variant) -> dict:
+    """CATALOG_PRODUCT_CONTEXT_PROVIDERS: claimable coupons covering this product (one query when there are none)."""
+    templates = claimable_for_product(product)
+    if templates and request.user.is_authenticated:
+        held = claimed_template_ids(request.user.pk, [t.pk for t in templates])
+        for template in templates:
+            template.held = held.get(template.pk, 0)
+    return {"product_coupons": templates}

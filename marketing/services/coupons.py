@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,7 +263,7 @@ def issue_automatic_coupon(*, user_id: int, event: str, reference: str, notify: 
                 Notification.objects.create(
                     user_id=user_id, kind=f"coupon_{event}",
                     params={"name": template.name, "code": coupon.code, "until": coupon.valid_until.date().isoformat()},
-                    link="/coupons/mine/",
+                    link=reverse("coupons:mine"),
                 )
             return coupon
     except CouponError:

@@ -9,3 +9,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "position"]
     list_filter = ["is_active"]
     search_fields = ["text"]
+
+
+# Each marketing area registers its own admin (one import line each).
+from marketing.admin import coupons  # noqa: E402,F401
+from marketing.admin import flash, groups  # noqa: E402,F401
