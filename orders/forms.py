@@ -61,6 +61,10 @@ class CheckoutForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
     use_wallet = forms.BooleanField(label=_("Pay from my stored value first"), required=False)
+    # The coupon picker: one of the shopper's coupons, "none", or a code typed in (which wins).
+    coupon = forms.CharField(required=False, max_length=40)
+    coupon_code = forms.CharField(label=_("Have a coupon code?"), required=False, max_length=40,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
     token = forms.UUIDField(widget=forms.HiddenInput)
     # What the page showed: the total, and what was left to pay after stored value.
     expected_total = forms.DecimalField(max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput)
@@ -107,6 +111,16 @@ class CheckoutForm(forms.Form):
             if data.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
                 self.add_error("payment_method", _("Cash on delivery is only for delivery."))
         return data
+
+    def chosen_coupon(self) -> str | None:
+        """None: let the shop pick the best coupon; "": none; else the code chosen or typed."""
+        typed = (self.cleaned_data.get("coupon_code") or "").strip()
+        if typed:
+            return typed
+        picked = self.cleaned_data.get("coupon") or ""
+        if picked == "none":
+            return ""
+        return picked or None
 
 
 class ReturnRequestForm(forms.Form):

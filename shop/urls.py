@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("account/", include("members.urls")),
+    path("coupons/", include("marketing.coupon_urls")),
 ]
 
 if settings.SERVE_MEDIA:
