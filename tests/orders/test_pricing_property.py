@@ -10,6 +10,7 @@ import random
 from decimal import Decimal
 from fractions import Fraction
 
+from marketing.rules import CouponRule
 from orders.pricing import GOODS_KINDS, PricingContext, PricingItem, ShippingRule, _amount_due, price_cart
 
 CARTS = 2000
@@ -42,12 +43,30 @@ def half_up(fraction: Fraction) -> int:
 
 
 def reference(lines, *, tier_percent, base_fee, per_kg, included, free_over, tier_free_over, pickup,
-              points_requested, points_available, rate, max_share, wallet_requested, wallet_available):
+              points_requested, points_available, rate, max_share, wallet_requested, wallet_available, coupon=None):
     gross = [half_up(Fraction(cents(price) * 1, 1) * quantity) for price, quantity, _grams in lines]
     subtotal = sum(gross)
     tier = half_up(Fraction(subtotal) * Fraction(tier_percent) / 100) if tier_percent > 0 else 0
     tier_shares = share_out(tier, gross)
     after_tier = [g - s for g, s in zip(gross, tier_shares)]
+    # Coupon (step 4): its threshold on the covered lines after the tier; a goods coupon never exceeds them.
+    coupon_amount, coupon_shares, free_shipping_coupon = 0, [0] * len(gross), False
+    if coupon is not None:
+        covered = [coupon["covers"] is None or i + 1 in coupon["covers"] for i in range(len(gross))]
+        base = sum(a for a, c in zip(after_tier, covered) if c)
+        if base > 0 and base >= cents(coupon["threshold"]):
+            if coupon["kind"] in ("cash_off", "threshold"):
+                coupon_amount = min(cents(coupon["amount"]), base)
+            elif coupon["kind"] == "percent":
+                coupon_amount = half_up(Fraction(base) * Fraction(coupon["percent"]) / 100)
+                if coupon["max_discount"] is not None:
+                    coupon_amount = min(coupon_amount, cents(coupon["max_discount"]))
+                coupon_amount = min(coupon_amount, base)
+            else:
+                free_shipping_coupon = True
+        coupon_shares = share_out(coupon_amount, [a if c else 0 for a, c in zip(after_tier, covered)])
+    line_discounts = [t + c for t, c in zip(tier_shares, coupon_shares)]
+    after_tier = [a - c for a, c in zip(after_tier, coupon_shares)]
     goods = sum(after_tier)
     shipping = 0
     if not pickup and lines:
@@ -55,7 +74,7 @@ def reference(lines, *, tier_percent, base_fee, per_kg, included, free_over, tie
         extra_kg = -(-max(0, grams - included) // 1000)
         fee = cents(base_fee) + cents(per_kg) * extra_kg
         thresholds = [cents(t) for t in (free_over, tier_free_over) if t is not None]
-        shipping = 0 if thresholds and goods >= min(thresholds) else fee
+        shipping = 0 if (thresholds and goods >= min(thresholds)) or free_shipping_coupon else fee
     cap = int(Fraction(goods) * min(Fraction(max_share), Fraction(1)) * rate / 100)
     points = max(0, min(points_requested, points_available, cap))
     value = (points * 100) // rate
@@ -64,12 +83,12 @@ def reference(lines, *, tier_percent, base_fee, per_kg, included, free_over, tie
     point_value_shares = share_out(value, after_tier)
     point_count_shares = share_out(points, after_tier)
     net = [a - p for a, p in zip(after_tier, point_value_shares)]
-    total = subtotal - tier + shipping - value
+    total = subtotal - tier - coupon_amount + shipping - value
     wallet = max(0, min(cents(wallet_requested), cents(wallet_available), total))
     return {
-        "gross": gross, "tier_shares": tier_shares, "point_value_shares": point_value_shares,
+        "gross": gross, "line_discounts": line_discounts, "point_value_shares": point_value_shares,
         "point_count_shares": point_count_shares, "net": net, "total": total, "points": points,
-        "shipping": shipping, "wallet": wallet, "discounts": -(tier + value), "subtotal": subtotal,
+        "shipping": shipping, "wallet": wallet, "discounts": -(tier + coupon_amount + value), "subtotal": subtotal,
     }
 
 
@@ -92,8 +111,24 @@ def random_cart(rng: random.Random):
         max_share=rng.choice([Decimal("0.5"), Decimal("0.3"), Decimal("1"), Decimal("1.5")]),
         wallet_requested=Decimal(rng.choice(["0", "0.01", "50.00", "99999.00"])),
         wallet_available=Decimal(rng.choice(["0", "12.34", "100000.00"])),
+        coupon=random_coupon(rng, len(lines)),
     )
     return lines, context
+
+
+def random_coupon(rng: random.Random, line_count: int):
+    """None, or a coupon of any kind on the whole cart or a random subset of its lines (variant ids 1…n)."""
+    kind = rng.choice([None, None, "cash_off", "threshold", "percent", "free_shipping"])
+    if kind is None:
+        return None
+    covers = None if rng.random() < 0.5 else frozenset(i + 1 for i in range(line_count) if rng.random() < 0.5)
+    return {
+        "kind": kind, "covers": covers,
+        "amount": Decimal(rng.choice(["0.01", "5.00", "20.00", "33.33", "100000.00"])),
+        "threshold": Decimal("0.00") if kind == "cash_off" else Decimal(rng.choice(["0.00", "99.00", "199.00", "0.01"])),
+        "percent": Decimal(rng.choice(["5", "10", "12.5", "33.33", "99"])),
+        "max_discount": rng.choice([None, Decimal("30.00"), Decimal("0.01")]),
+    }
 
 
 def price_with_pipeline(lines, c):
@@ -108,8 +143,18 @@ def price_with_pipeline(lines, c):
         tier_free_shipping_over=c["tier_free_over"], points_requested=c["points_requested"],
         points_available=c["points_available"], points_per_yuan=c["rate"], points_max_share=c["max_share"],
         wallet_requested=c["wallet_requested"], wallet_available=c["wallet_available"],
+        coupon=coupon_rule(c["coupon"]),
     )
     return price_cart(items, context)
+
+
+def coupon_rule(coupon) -> CouponRule | None:
+    if coupon is None:
+        return None
+    return CouponRule(
+        code="PROP1", name="券", kind=coupon["kind"], amount=coupon["amount"], threshold=coupon["threshold"],
+        percent=coupon["percent"], max_discount=coupon["max_discount"], variant_ids=coupon["covers"],
+    )
 
 
 def test_two_thousand_random_carts_agree_with_the_reference_to_the_cent():
@@ -122,7 +167,7 @@ def test_two_thousand_random_carts_agree_with_the_reference_to_the_cent():
 
         assert [cents(line.line_total) for line in cart.lines] == ref["gross"], where
         assert cents(cart.subtotal) == ref["subtotal"], where
-        assert [cents(line.discount) for line in cart.lines] == ref["tier_shares"], where
+        assert [cents(line.discount) for line in cart.lines] == ref["line_discounts"], where
         assert [cents(line.points_value) for line in cart.lines] == ref["point_value_shares"], where
         assert [line.points_used for line in cart.lines] == ref["point_count_shares"], where
         assert cart.points_used == ref["points"], where
