@@ -162,6 +162,13 @@ class Order(models.Model):
     wallet_amount = money_field(_("paid from wallet"), default=Decimal("0.00"))
     wallet_refunded = money_field(_("refunded to wallet"), default=Decimal("0.00"))
 
+    # Pick-up (自提核销): the code the shopper shows at the store, how often a wrong one was tried,
+    # until when the order refuses codes after too many, and when an uncollected order is given up.
+    pickup_code = models.CharField(_("pick-up code"), max_length=6, blank=True)
+    pickup_code_failures = models.PositiveSmallIntegerField(_("wrong pick-up codes"), default=0)
+    pickup_locked_until = models.DateTimeField(_("pick-up code locked until"), null=True, blank=True)
+    pickup_deadline = models.DateTimeField(_("collect by"), null=True, blank=True, db_index=True)
+
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=50, blank=True)
 
