@@ -1,26 +1,31 @@
-"""Live promotions as one small table per process, keyed by the catalogue version.
+"""Live promotions as one small table per process, keyed by a promotions version.
 
 Product cards, product pages, the cart and checkout all ask "which
 promotions cover this?" many times per request. Asking the database per
 card would cost queries per card, so each process loads every promotion
 that has not ended yet (with its scope resolved: categories expanded to
 their subtrees, variants mapped to their products) in a handful of queries
-and keeps it until the catalogue version moves. Saving a promotion bumps
-that version (marketing.signals), so every process reloads within a second.
+and keeps it until the promotions version (a counter in the shared cache)
+moves. Saving a promotion bumps it and the catalogue version
+(marketing.signals), so every process reloads its table and cached cards at once.
 Whether a promotion is running is checked at lookup time against the
 clock, so the table stays right while windows open and close.
 """
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_version
+from shop.redis_outage import cache_is_up
 from catalog.models import Category, Variant
 from marketing.models import Promotion, PromotionThreshold
 from marketing.rules import PromotionRule
@@ -112,10 +117,43 @@ class PromotionTable:
 _lock = threading.Lock()
 _tables: dict = {}
 
+VERSION_KEY = "marketing:promotions-version"
+
+
+def promotions_version():
+    """The shared version of the promotions, read on every use (a cache read, never a database query).
+
+    Read live rather than memoised, so which page reloads the table after a
+    change is decided by the change alone, not by a clock. A lost key (a
+    fresh or flushed Redis) takes a number never used before, so every
+    process reloads once. While the shared cache is down the catalogue's
+    outage version stands in.
+    """
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = cache.get(VERSION_KEY)
+    if version is None or not cache_is_up(cache):
+        return ("catalog", catalog_version())
+    return version
+
+
+def bump_promotions_version() -> None:
+    """A promotion changed: every process reloads its table (and cached cards follow the catalogue version)."""
+    def increment():
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # never set, or evicted
+            cache.set(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+
+    increment()
+    # Again after commit: a reader between the first bump and the commit may have loaded the old rows.
+    transaction.on_commit(increment)
+
 
 def promotion_table() -> PromotionTable:
-    """This process's table for the current catalogue version, loaded on first use after a bump."""
-    version = catalog_version()
+    """This process's table for the current promotions version, loaded on first use after a change."""
+    version = promotions_version()
     table = _tables.get(version)
     if table is None:
         table = load_promotion_table()
@@ -255,13 +293,20 @@ class CardOffer:
     promotion_names: tuple[str, ...] = ()
 
 
-def card_offer(product, *, at: datetime | None = None) -> CardOffer | None:
-    """Badges and promotional price for a product card, from the ids the card already has: no query."""
+def card_offer(product, *, variant=None, at: datetime | None = None) -> CardOffer | None:
+    """Badges and promotional price for a product card (or one variant on its page), from ids it has: no query."""
     at = at or timezone.now()
-    covering = [
-        live for live in promotion_table().running(at, members_only_too=True)
-        if live.covers_product(product.pk, product.category_id, product.brand_id)
-    ]
+    if variant is None:
+        covering = [
+            live for live in promotion_table().running(at, members_only_too=True)
+            if live.covers_product(product.pk, product.category_id, product.brand_id)
+        ]
+    else:
+        covering = [
+            live for live in promotion_table().running(at, members_only_too=True)
+            if live.covers_variant(variant.pk, product.pk, product.category_id, product.brand_id)
+        ]
+    base_price = variant.price if variant is not None else product.price
     if not covering:
         return None
     badges = []
@@ -273,7 +318,7 @@ def card_offer(product, *, at: datetime | None = None) -> CardOffer | None:
     # The card's price is what everyone pays: tier-only and member-day prices are left to the cart.
     for live in covering:
         if live.rule.kind in CARD_PRICE_KINDS and not live.tier_ids:
-            offered = _unit_price_after(product.price, live.rule)
+            offered = _unit_price_after(base_price, live.rule)
             if offered is not None and (price is None or offered < price):
                 price = offered
     return CardOffer(badges=tuple(badges), price=price, promotion_names=tuple(live.rule.name for live in covering))
@@ -285,7 +330,10 @@ def _unit_price_after(price: Decimal, rule: PromotionRule) -> Decimal | None:
     if price is None or price <= 0:
         return None
     if rule.kind == K.PERCENT and rule.percent:
-        return to_money(price - price * rule.percent / 100)
+        off = to_money(price * rule.percent / 100)
+        if rule.max_discount is not None:
+            off = min(off, rule.max_discount)
+        return to_money(price - off)
     if rule.kind == K.AMOUNT_OFF and rule.amount:
         return to_money(max(ZERO, price - rule.amount))
     return None

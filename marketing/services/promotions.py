@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from catalog.cache import bump_catalog_version
+from marketing.live_promotions import bump_promotions_version
 from marketing.models import Promotion, PromotionUse
 
 ZERO = Decimal("0.00")
@@ -46,8 +47,9 @@ def cancel_promotion_uses(*, order_number: str) -> int:
 def set_promotions_active(*, promotion_ids, is_active: bool) -> int:
     """Switch promotions on or off; cards and prices follow at once (the catalogue version moves)."""
     changed = Promotion.objects.filter(pk__in=list(promotion_ids)).exclude(is_active=is_active).update(is_active=is_active)
-    if changed:
-        bump_catalog_version()  # an UPDATE sends no post_save
+    if changed:  # an UPDATE sends no post_save
+        bump_promotions_version()
+        bump_catalog_version()
     return changed
 
 
