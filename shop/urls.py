@@ -7,6 +7,7 @@ from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
 from catalog.sitemaps import CategorySitemap, ProductSitemap
+from orders.price_simulator import price_simulator
 from shop import health, views
 
 # The admin logs in through the shop's own log-in (allauth) rather than its own form:
@@ -36,6 +37,8 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("lang/<str:code>/", views.switch_language, name="switch-language"),
+    # Before the admin's own catch-all; the promotion admin links here by name.
+    path("admin/price-simulator/", price_simulator, name="admin-price-simulator"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),

@@ -14,3 +14,4 @@ class AnnouncementAdmin(admin.ModelAdmin):
 # Each marketing area registers its own admin (one import line each).
 from marketing.admin import coupons  # noqa: E402,F401
 from marketing.admin import flash, groups  # noqa: E402,F401
+from marketing.admin import promotions  # noqa: E402,F401
