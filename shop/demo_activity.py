@@ -269,7 +269,8 @@ def _drive(order, state: str, *, hq, rng: random.Random) -> None:
     if order.fulfilment == Order.Fulfilment.PICKUP:
         move("ready_for_pickup")
         if state == "completed":
-            move("hand_over")
+            order.refresh_from_db(fields=["pickup_code"])
+            move("hand_over", pickup_code=order.pickup_code)
         return
     ship()
     if state == "shipped":
@@ -301,3 +302,42 @@ def _backdate(order_id: int, by: timedelta) -> None:
     order = Order.objects.filter(pk=order_id)
     order.update(**{name: F(name) - by for name in dated})
     OrderEvent.objects.filter(order_id=order_id).update(created_at=F("created_at") - by)
+
+
+# The promotions the home page's banners announce (shop/demo_data.py ANNOUNCEMENTS), so checkout keeps them.
+PROMOTION_DAYS = 365
+MEMBER_DAY_WEEKDAY = 2  # Wednesday, in the shop's time zone (Asia/Shanghai)
+
+
+def seed_promotions() -> list[int]:
+    """全场满199减20 and 会员日每周三 生鲜果蔬 9 折 积分双倍, running for a year; idempotent (looked up by name).
+
+    The member day is for every tier (members, not guests) and covers the
+    fresh-food category with its subcategories. Returns the promotions' ids.
+    """
+    from django.utils import timezone
+
+    from catalog.models import Category
+    from marketing.models import Promotion, PromotionThreshold
+
+    now = timezone.now()
+    window = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=PROMOTION_DAYS)}
+    with transaction.atomic():
+        threshold, created = Promotion.objects.get_or_create(
+            name="全场满199减20",
+            defaults={"kind": Promotion.Kind.THRESHOLD, "badge": "满减", "applies_to_all": True, **window},
+        )
+        if created:
+            PromotionThreshold.objects.create(promotion=threshold, threshold=Decimal("199"), discount=Decimal("20"))
+        member_day, created = Promotion.objects.get_or_create(
+            name="会员日 生鲜果蔬 9 折 积分双倍",
+            defaults={
+                "kind": Promotion.Kind.MEMBER_DAY, "badge": "会员日", "applies_to_all": False,
+                "weekday": MEMBER_DAY_WEEKDAY, "percent": Decimal("10"), "points_multiplier": Decimal("2"),
+                "priority": 50, **window,
+            },
+        )
+        if created:
+            member_day.categories.set(Category.objects.filter(slug="fresh"))
+            member_day.tiers.set(Tier.objects.all())
+    return [threshold.pk, member_day.pk]

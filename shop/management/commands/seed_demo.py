@@ -159,6 +159,7 @@ class Command(BaseCommand):
             self._sweep_thumbnails(pool)
         with self._timed("members and orders"):
             demo_activity.seed_member_programme(members=max(0, options["members"]))
+            demo_activity.seed_promotions()  # before the orders, so demo orders carry the banners' promotions
             orders_added = demo_activity.seed_orders(wanted=max(0, options["orders"]))
         if options["verbosity"] > 0 and orders_added:
             self.stdout.write(f"演示订单 Demo orders added: {orders_added}")
