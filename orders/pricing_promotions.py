@@ -141,19 +141,20 @@ def _per_line(cart, rule, eligible) -> list[int]:
     for index in eligible:
         line = cart.lines[index]
         quantity = line.item.quantity
-        unit_value = _value(line) / quantity
+        value = _value(line)
+        # Divided last: a unit's share of a line may not end in whole digits, the discount it adds up to does.
         if rule.kind == K.AMOUNT_OFF:
-            amount = min(rule.amount or ZERO, unit_value) * quantity
+            amount = min((rule.amount or ZERO) * quantity, value)
             extra = {"amount": _money_str(rule.amount or ZERO)}
         elif rule.kind == K.NTH_ITEM:
             nth = rule.nth or 0
             units = quantity // nth if nth >= 1 else 0
-            amount = unit_value * units * (rule.percent or ZERO) / 100
+            amount = value * units * (rule.percent or ZERO) / 100 / quantity
             extra = {"nth": nth, "units": units}
         else:
             group = (rule.buy_quantity or 0) + (rule.free_quantity or 0)
             units = (quantity // group) * (rule.free_quantity or 0) if group > 0 and rule.buy_quantity else 0
-            amount = unit_value * units
+            amount = value * units / quantity
             extra = {"units": units}
         amount = min(to_money(amount), _value(line))
         if amount <= 0:
