@@ -119,3 +119,33 @@ class RefundForm(forms.Form):
 
 class EmptyForm(forms.Form):
     """A confirmation page with nothing to fill in: the POST itself is the decision."""
+
+
+class PickupCodeForm(forms.Form):
+    """The hand-over asks for the code the shopper shows: typed, or scanned from their QR code."""
+
+    pickup_code = forms.CharField(
+        label=_("pick-up code"), max_length=40,
+        help_text=_("The 6-digit code on the customer's order page, or scan its QR code into this field."),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "numeric", "size": 12}),
+    )
+    note = forms.CharField(label=_("note"), max_length=200, required=False, widget=forms.TextInput(attrs={"size": 40}))
+
+    def clean_pickup_code(self):
+        from orders.services.pickup import parse_scanned
+
+        self.scanned_number, code = parse_scanned(self.cleaned_data["pickup_code"])
+        if not code.isdigit() or len(code) != 6:
+            raise forms.ValidationError(_("A pick-up code has 6 digits."))
+        return code
+
+
+class VerifyPickupForm(PickupCodeForm):
+    """The clerk's counter page: the code alone finds the order in their stores; the number settles a clash."""
+
+    number = forms.CharField(label=_("order number"), max_length=20, required=False,
+                             help_text=_("Only needed when two waiting orders share the code."))
+    field_order = ["pickup_code", "number", "note"]
+
+    def order_number(self) -> str:
+        return self.cleaned_data.get("number", "").strip() or self.scanned_number

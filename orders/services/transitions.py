@@ -49,9 +49,14 @@ def mark_ready_for_pickup(*, order_id: int, by=None) -> Order:
     return workflow.move_order(order_id=order_id, action="ready_for_pickup", actor=_staff_or_system(by))
 
 
-def mark_picked_up(*, order_id: int, by=None) -> Order:
-    """Store staff hand a pick-up order over: the reservation becomes a deduction and the order counts."""
-    return workflow.move_order(order_id=order_id, action="hand_over", actor=_staff_or_system(by))
+def mark_picked_up(*, order_id: int, pickup_code: str, by=None) -> Order:
+    """Store staff hand a pick-up order over against its code: the reservation becomes a deduction and the order counts.
+
+    Wrong codes are counted and lock the order (orders.services.pickup.hand_over_with_code, which staff pages call).
+    """
+    from orders.services.pickup import hand_over_with_code
+
+    return hand_over_with_code(order_id=order_id, code=pickup_code, actor=_staff_or_system(by))
 
 
 def confirm_receipt(*, order_id: int, user) -> Order:
