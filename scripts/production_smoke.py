@@ -56,8 +56,11 @@ class SmokeFailure(Exception):
     pass
 
 
+STARTED = time.monotonic()
+
+
 def say(message: str) -> None:
-    print(f"production_smoke: {message}", file=sys.stderr, flush=True)
+    print(f"production_smoke [{time.monotonic() - STARTED:5.0f} s]: {message}", file=sys.stderr, flush=True)
 
 
 def free_port() -> int:
