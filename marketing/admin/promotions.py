@@ -1,5 +1,6 @@
 """Promotions in the admin: threshold steps inline, live/upcoming/ended, campaign figures, bulk switch, the simulator."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
@@ -11,6 +12,42 @@ from django.utils.translation import ngettext
 from marketing.models import Promotion, PromotionThreshold, PromotionUse
 from marketing.services.promotions import promotion_state, set_promotions_active
 from shop.money import format_money
+
+
+# The figures each kind needs (Promotion's docstring); a threshold reduction needs steps or "for every" instead.
+REQUIRED_FIGURES = {
+    Promotion.Kind.PERCENT: ["percent"],
+    Promotion.Kind.AMOUNT_OFF: ["amount"],
+    Promotion.Kind.NTH_ITEM: ["nth", "percent"],
+    Promotion.Kind.BUY_X_GET_Y: ["buy_quantity", "free_quantity"],
+    Promotion.Kind.GIFT: ["gift_variant", "threshold"],
+    Promotion.Kind.MEMBER_DAY: ["weekday"],
+    Promotion.Kind.FREE_SHIPPING: ["threshold"],
+}
+
+
+class PromotionForm(forms.ModelForm):
+    class Meta:
+        model = Promotion
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        for name in REQUIRED_FIGURES.get(kind, []):
+            if data.get(name) in (None, ""):
+                self.add_error(name, _("This kind of promotion needs this figure."))
+        if kind == Promotion.Kind.MEMBER_DAY and not data.get("percent") and not data.get("points_multiplier"):
+            self.add_error("percent", _("A member day takes a percent off, multiplies points, or both."))
+        if kind == Promotion.Kind.THRESHOLD and bool(data.get("every_amount")) != bool(data.get("amount")):
+            self.add_error("every_amount", _("“For every” and “amount off” go together."))
+        for name in ("amount", "every_amount", "threshold", "max_discount", "points_multiplier"):
+            value = data.get(name)
+            if value is not None and value <= 0:
+                self.add_error(name, _("Enter an amount above zero."))
+        if data.get("nth") is not None and data["nth"] < 2:
+            self.add_error("nth", _("The discounted item is the second or later."))
+        return data
 
 
 class PromotionThresholdInline(admin.TabularInline):
@@ -56,6 +93,7 @@ class PromotionUseInline(admin.TabularInline):
 
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
+    form = PromotionForm
     list_display = ["name", "kind", "badge_shown", "starts_at", "ends_at", "window", "priority", "is_exclusive",
                     "is_active", "orders", "discount_given", "revenue"]
     list_filter = ["kind", WindowFilter, "is_active", "is_exclusive"]

@@ -103,3 +103,17 @@ def test_the_simulator_is_for_staff_only(client, shopper):
     response = client.get("/admin/price-simulator/")
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_promotion_missing_the_figures_its_kind_needs_is_a_form_error_not_a_saved_row(admin_client):
+    now = timezone.localtime()
+    response = admin_client.post("/admin/marketing/promotion/add/", {
+        "name": "第二件半价", "kind": "nth_item", "is_active": "on",
+        "starts_at_0": now.strftime("%Y-%m-%d"), "starts_at_1": "00:00:00",
+        "ends_at_0": (now + timedelta(days=7)).strftime("%Y-%m-%d"), "ends_at_1": "00:00:00",
+        "priority": "100", "gift_quantity": "1", "applies_to_all": "on", "nth": "1", "amount": "-3",
+        "thresholds-TOTAL_FORMS": "0", "thresholds-INITIAL_FORMS": "0", "uses-TOTAL_FORMS": "0", "uses-INITIAL_FORMS": "0",
+    })
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not Promotion.objects.exists()
