@@ -93,9 +93,16 @@ def group_buy_box(variant, *, at=None) -> dict | None:
 
 
 def product_flash_and_group_context(request, product, variant) -> dict:
+    """The flash and group-buy boxes; a variant the per-process table names in neither costs no query."""
+    from marketing.live_flash import FLASH, GROUP, variant_campaigns
+
     if variant is None:
         return {"flash": None, "group_buy": None}
-    return {"flash": flash_box(variant), "group_buy": group_buy_box(variant)}
+    kinds = variant_campaigns(variant.pk, product.pk, within=UPCOMING)
+    return {
+        "flash": flash_box(variant) if FLASH in kinds else None,
+        "group_buy": group_buy_box(variant) if GROUP in kinds else None,
+    }
 
 
 @dataclass(frozen=True)

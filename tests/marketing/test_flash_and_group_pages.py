@@ -120,3 +120,24 @@ def test_starting_a_group_needs_a_login(client, tea):
     response = client.post(f"/group-buys/{campaign.pk}/start/")
 
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_listing_cards_show_the_flash_badge_without_a_query_per_card(client, tea, warehouse):
+    from django.db import connection
+    from django.template.loader import render_to_string
+    from django.test.utils import CaptureQueriesContext
+
+    plain = stocked_variant(store=warehouse, on_hand=5, price=Decimal("20.00"))
+    now = timezone.now()
+    FlashSale.objects.create(name="秒杀", variant=tea, flash_price=Decimal("9.90"), quota=5,
+                             starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=2))
+    flash_product, plain_product = tea.product, plain.product
+    render_to_string("catalog/_product_card.html", {"product": plain_product})  # the per-process tables load once
+
+    with CaptureQueriesContext(connection) as with_flash:
+        html = render_to_string("catalog/_product_card.html", {"product": flash_product})
+    with CaptureQueriesContext(connection) as without:
+        render_to_string("catalog/_product_card.html", {"product": plain_product})
+
+    assert "Flash sale" in html and "9.90" in html
+    assert len(with_flash) == len(without)
