@@ -169,13 +169,31 @@ def claimable_templates(*, now=None):
     )
 
 
+CLAIMABLE_CACHE_SECONDS = 60
+
+
+def _claimable_with_scope(now=None) -> list[CouponTemplate]:
+    """Claimable templates with their scope, shared by every product page for a minute (no query per page)."""
+    from django.core.cache import cache
+
+    key = "marketing:claimable-coupons"
+    templates = None if now else cache.get(key)
+    if templates is None:
+        now = now or timezone.now()
+        templates = list(
+            CouponTemplate.objects.filter(is_claimable=True, is_active=True)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now) | Q(valid_days__isnull=False))
+            .prefetch_related(*_with_scope())[:50]
+        )
+        cache.set(key, templates, CLAIMABLE_CACHE_SECONDS)
+    moment = now or timezone.now()
+    # Cached for a minute: one whose window closed since is still left out.
+    return [t for t in templates if t.valid_days or t.valid_until is None or t.valid_until > moment]
+
+
 def claimable_for_product(product, *, now=None) -> list[CouponTemplate]:
     """Claimable coupons that cover any variant of this product (the product page's 领券 buttons)."""
-    templates = list(
-        CouponTemplate.objects.filter(is_claimable=True, is_active=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now or timezone.now()) | Q(valid_days__isnull=False))
-        .prefetch_related(*_with_scope())[:50]
-    )
+    templates = _claimable_with_scope(now)
     if not templates:
         return []
     variants = [v for v in product.variants.all()]

@@ -133,6 +133,12 @@ class CouponTemplateAdmin(admin.ModelAdmin):
             reverse("admin:marketing_couponcode_changelist") + f"?template__id__exact={obj.pk}", gettext("List codes"),
         )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from django.core.cache import cache
+
+        cache.delete("marketing:claimable-coupons")  # product pages show the change at once
+
     def get_urls(self):
         extra = [
             path("<int:pk>/generate-codes/", self.admin_site.admin_view(self.generate_codes_view),

@@ -63,10 +63,10 @@ def test_the_overview_shows_tier_benefits_and_balances_from_the_ledger(logged_in
     assert "/orders/" in page and "/account/privacy/" in page and "/account/invite/" in page
 
 
-def test_the_overview_does_not_invent_a_coupon_count(logged_in):
+def test_the_overview_counts_the_coupons_the_member_can_use_and_links_to_them(logged_in):
     response = logged_in.get("/account/")
 
-    assert "coupons-soon" in response.content.decode()
+    assert 'href="/coupons/mine/"><strong>0</strong>' in response.content.decode()
 
 
 def test_the_points_page_lists_the_members_entries_with_balances_and_not_anyone_elses(logged_in, shopper):
