@@ -10,6 +10,7 @@ add-to-cart run (``cart_variants``).
 
 import json
 import os
+import random
 import re
 import sys
 from collections import Counter
@@ -26,7 +27,7 @@ django.setup()
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value  # noqa: E402
 from django.db.models.functions import Coalesce  # noqa: E402
 
-from catalog.models import Category, Product, ProductImage, Variant  # noqa: E402
+from catalog.models import Brand, Category, Product, ProductImage, Variant  # noqa: E402
 from catalog.search import cjk_bigrams  # noqa: E402
 
 # Words a shopper would type, tried first; otherwise the commonest word in the catalogue.
@@ -35,6 +36,12 @@ PREFERRED_ENGLISH = ("organic", "fresh", "classic")
 SAMPLE_SIZE = 20_000
 CART_VARIANTS = 200  # the add-to-cart run rotates over this many SKUs
 MIN_SHARE = 0.01  # a preferred word must appear in at least 1% of the sampled products
+# The cold rows ask for a different URL on each request, drawn from these many:
+COLD_PRODUCTS = 5_000
+COLD_SEARCHES = 3_000
+COLD_CATEGORY_URLS = 3_000
+# Words no product holds: a search that matches nothing must be fast too.
+NOTHING_WORDS = ("qzxjv", "zzyzx", "xqwvb", "镭钫", "kjhgq")
 
 _ENGLISH_WORD = re.compile(r"\b[a-z]{4,}\b")
 
@@ -133,6 +140,66 @@ def cart_variants() -> list[int]:
     return ids[::step][:CART_VARIANTS]
 
 
+def cold_products(rng: random.Random) -> list[str]:
+    """Product page paths spread over the whole catalogue, in random order."""
+    ids = list(Product.objects.visible().filter(category__is_active=True).values_list("id", flat=True))
+    chosen = set(rng.sample(ids, min(COLD_PRODUCTS, len(ids))))
+    slugs = [slug for pk, slug in Product.objects.filter(pk__in=chosen).values_list("pk", "slug")]
+    rng.shuffle(slugs)
+    return [f"/p/{quote(slug)}/" for slug in slugs]
+
+
+def cold_searches(rng: random.Random, names: list[str], documents: list[str]) -> list[str]:
+    """Search paths over many words: common ones (tens of thousands of matches), rare ones,
+    two-word queries, words that match nothing, with other sorts and later pages now and then."""
+    chinese = Counter()
+    english = Counter()
+    for name, document in zip(names, documents):
+        chinese.update(set(cjk_bigrams(name)))
+        english.update(set(_ENGLISH_WORD.findall(document)))
+    words = [w for w, _n in chinese.most_common(400)] + [w for w, _n in english.most_common(400)]
+    if not words:
+        raise SystemExit("pick_urls: found no search words in the product names")
+    paths = []
+    for _ in range(COLD_SEARCHES):
+        roll = rng.random()
+        if roll < 0.05:
+            query = rng.choice(NOTHING_WORDS)
+        elif roll < 0.25:
+            query = f"{rng.choice(words)} {rng.choice(words)}"
+        else:
+            query = rng.choice(words)
+        params = {"q": query}
+        if rng.random() < 0.2:
+            params["sort"] = rng.choice(["new", "price", "-price"])
+        if rng.random() < 0.2:
+            params["page"] = str(rng.randint(2, 5))
+        paths.append("/search/?" + urlencode(params))
+    return paths
+
+
+def cold_category_urls(rng: random.Random) -> list[str]:
+    """Category pages with filters: any active category, a sort, in stock, a price band, a brand."""
+    categories = list(Category.objects.filter(is_active=True))
+    brands = list(Brand.objects.values_list("slug", flat=True)[:200])
+    paths = []
+    for _ in range(COLD_CATEGORY_URLS):
+        category = rng.choice(categories)
+        params = {"sort": rng.choice(["new", "price", "-price", "name"])}
+        if rng.random() < 0.5:
+            params["in_stock"] = "on"
+        if rng.random() < 0.4:
+            low = rng.choice([0, 10, 20, 50, 100])
+            params["price_min"] = str(low)
+            params["price_max"] = str(low * 3 + rng.choice([20, 50, 200]))
+        if brands and rng.random() < 0.3:
+            params["brand"] = rng.choice(brands)
+        if rng.random() < 0.2:
+            params["page"] = str(rng.randint(2, 4))
+        paths.append(category_url(category, **params))
+    return paths
+
+
 def main() -> None:
     top, top_count = top_category()
     leaf, leaf_count = leaf_category()
@@ -176,8 +243,19 @@ def main() -> None:
             "note": f"q={english}: {matches(english)} matches",
         },
     ]
+    rng = random.Random(int(os.environ.get("BENCH_SEED", "9")))
+    cold = {
+        "product": cold_products(rng),
+        "search": cold_searches(rng, names, documents),
+        "category": cold_category_urls(rng),
+    }
     json.dump(
-        {"products": Product.objects.visible().count(), "pages": pages, "cart_variants": cart_variants()},
+        {
+            "products": Product.objects.visible().count(),
+            "pages": pages,
+            "cart_variants": cart_variants(),
+            "cold": cold,
+        },
         sys.stdout,
         ensure_ascii=False,
     )

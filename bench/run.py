@@ -36,7 +36,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import http.cookiejar
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -56,11 +58,26 @@ WRK_CONNECTIONS = 16
 # wrk's default 2 s timeout would drop slow responses from the latency figures.
 WRK_TIMEOUT = "30s"
 WARM_REQUESTS = WORKERS * 3  # every worker sees every page before it is measured
-TARGETS = {"catalogue": 0.50, "search": 0.30, "cart": 0.30}
+TARGETS = {
+    "catalogue": 0.50,
+    "search": 0.30,
+    "cart": 0.30,
+    # Cold rows: a different URL on each request, the catalogue version bumped before each row.
+    "cold_product": 0.15,
+    "cold_listing": 0.10,
+    "member_home": 0.30,
+    "member_cart": 0.15,
+    "member_add": 0.25,
+}
 ORDERS_PER_S_TARGET = 100.0
 TRIVIAL_URL = "/bench/trivial/"
 CART_URL = "/cart/add/"
 CART_SCRIPT = ROOT / "bench" / "lua" / "add_to_cart.lua"
+COLD_SCRIPT = ROOT / "bench" / "lua" / "cold_pages.lua"
+MEMBER_CART_SCRIPT = ROOT / "bench" / "lua" / "member_add_to_cart.lua"
+LOGIN_URL = "/accounts/login/"
+ACCOUNT_URL = "/account/"
+LAST_RUN = ROOT / "bench" / "last_run.md"
 START_TIMEOUT = 60
 IDLE_TIMEOUT = 300
 
@@ -109,6 +126,23 @@ def get(base: str, path: str, timeout: float = 30) -> int:
         return 0
 
 
+def get_with_cookie(base: str, path: str, cookie: str) -> int:
+    """The status of one GET sent with these cookies, redirects not followed."""
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie, "Connection": "close"})
+    try:
+        with urllib.request.build_opener(_NoRedirects).open(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+def uuid_hex() -> str:
+    return secrets.token_hex(4)
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # hand the 302 itself back to the caller
@@ -134,6 +168,45 @@ def post_add_to_cart(base: str, variant_id: int, token: str) -> tuple[int, str, 
         return 0, "", False
     cookies = headers.get_all("Set-Cookie") or []
     return status, headers.get("Location", ""), any(c.startswith("sessionid=") for c in cookies)
+
+
+def log_in(base: str, email: str, password: str) -> dict[str, str]:
+    """Log in through allauth's own form over HTTP, as a browser does; the cookies it ends with.
+
+    GET the form (for the CSRF cookie and token), POST it, and keep the session and
+    the CSRF cookie that Django rotated at log-in: wrk then sends them on every request.
+    """
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirects)
+    with opener.open(base + LOGIN_URL, timeout=30) as response:
+        html = response.read().decode("utf-8", "replace")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if not token:
+        fail(f"{LOGIN_URL} shows no CSRF token")
+    body = urllib.parse.urlencode({"login": email, "password": password, "csrfmiddlewaretoken": token.group(1)})
+    request = urllib.request.Request(base + LOGIN_URL, data=body.encode(), headers={"Referer": base + LOGIN_URL})
+    try:
+        with opener.open(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if status != 302 or "sessionid" not in cookies:
+        fail(f"logging in as {email} answered {status} {'with' if 'sessionid' in cookies else 'without'} a session")
+    # The member's own page answers 200 only to a logged-in member (else a redirect to log in).
+    check = urllib.request.Request(base + ACCOUNT_URL, headers={"Cookie": cookie_header(cookies)})
+    try:
+        with opener.open(check, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    if status != 200:
+        fail(f"after logging in as {email}, {ACCOUNT_URL} answered {status}")
+    return cookies
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 class Gunicorn:
@@ -266,9 +339,9 @@ def run_wrk(wrk: str, url: str, seconds: int, script: Path | None = None, env: d
     measured = parse_wrk(result.stdout)
     if script:
         # The script's done() reports what the responses were, on one line.
-        line = re.search(r"^BENCH_CART (\{.*\})$", result.stdout, re.M)
+        line = re.search(r"^BENCH_(?:CART|PAGES) (\{.*\})$", result.stdout, re.M)
         if not line:
-            fail(f"{script.name} printed no BENCH_CART line:\n{result.stdout}{result.stderr}")
+            fail(f"{script.name} printed no BENCH_CART/BENCH_PAGES line:\n{result.stdout}{result.stderr}")
         measured["responses"] = json.loads(line.group(1))
     return measured
 
@@ -285,6 +358,19 @@ def git_commit() -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True, capture_output=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
     return result.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The same rows as a Markdown table: page, req/s, p99, ratio to trivial, target, met or missed."""
+    words = {"PASS": "met", "FAIL": "missed", "-": "-", "ERRORS": "ERRORS"}
+    lines = ["| page | URL | req/s | p99 ms | ratio to trivial | target | result |", "|---|---|---:|---:|---:|---|---|"]
+    for row in rows:
+        rps = "-" if row.get("rps") is None else f"{row['rps']:.1f}"
+        ratio = "-" if row.get("ratio") is None else f"{row['ratio']:.2f}"
+        target = row.get("target_text") or (f"≥ {row['target']:.2f}" if row.get("target") is not None else "-")
+        lines.append(f"| {row['page']} | {unquote(row['url'])} | {rps} | {milliseconds(row.get('p99_ms'))} | {ratio} "
+                     f"| {target} | {words.get(row['result'], row['result'])} |")
+    return "\n".join(lines) + "\n"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -336,6 +422,9 @@ def main() -> int:
     order_threads = env_int("BENCH_ORDER_THREADS", 8)
     # One process per CPU, as gunicorn runs several workers: threads in one process share the GIL.
     order_processes = env_int("BENCH_ORDER_PROCESSES", os.cpu_count() or 1)
+    # Keep a seeded database between runs (DATABASE_URL pointing at it): seed only when it holds too few products.
+    reuse_db = os.environ.get("BENCH_REUSE_DB", "false") == "true"
+    cold_seconds = env_int("BENCH_COLD_SECONDS", seconds)
     wrk = shutil.which("wrk")
     if wrk is None:
         fail("wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)")
@@ -357,6 +446,8 @@ def main() -> int:
         "BENCH_ENDPOINTS": "true",
         "DB_CONN_MAX_AGE": "600",
         "SESSION_COOKIE_SECURE": "false",
+        # Plain HTTP: the log-in form's CSRF cookie must come back, as a browser would send it.
+        "CSRF_COOKIE_SECURE": "false",
         "SERVE_MEDIA": "true",
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(workdir / "media"),
@@ -366,11 +457,19 @@ def main() -> int:
     try:
         say("--- migrate")
         manage(env, "migrate", "--noinput", "-v", "0")
-        say(f"--- seed_demo --products {products}")
-        started = time.monotonic()
-        manage(env, "seed_demo", "--products", str(products))
-        seed_seconds = time.monotonic() - started
-        say(f"seed_demo --products {products} took {seed_seconds:.1f} s")
+        seeded = 0
+        if reuse_db:
+            count = "from catalog.models import Product; print(Product.objects.count())"
+            seeded = int(manage(env, "shell", "-v", "0", "-c", count, capture=True).strip() or 0)
+        seed_seconds = 0.0
+        if reuse_db and seeded >= products:
+            say(f"--- BENCH_REUSE_DB: the database already holds {seeded} products; not seeding")
+        else:
+            say(f"--- seed_demo --products {products}")
+            started = time.monotonic()
+            manage(env, "seed_demo", "--products", str(products))
+            seed_seconds = time.monotonic() - started
+            say(f"seed_demo --products {products} took {seed_seconds:.1f} s")
         # A live database has long been vacuumed and analysed by autovacuum; a freshly
         # seeded one has not, and the planner would be guessing from empty statistics.
         say("--- VACUUM ANALYZE")
@@ -389,6 +488,17 @@ def main() -> int:
         for page in picked["pages"]:
             say(f"{page['page']:<26} {unquote(page['url'])}  ({page['note']})" if page["note"] else
                 f"{page['page']:<26} {unquote(page['url'])}")
+
+        run_id = uuid_hex()
+        bench_members = bench_python(
+            env, "bench/members.py", "setup", "--run", run_id,
+            "--cart-variants", ",".join(map(str, picked["cart_variants"])),
+        )
+        paths_files = {}
+        for name, paths in picked["cold"].items():
+            paths_files[name] = workdir / f"cold-{name}.txt"
+            paths_files[name].write_text("\n".join(paths) + "\n")
+            say(f"cold {name:<9} {len(paths)} URLs, e.g. {unquote(paths[0])}")
 
         # Other work on the machine skews every figure; say so rather than hide it.
         load_before = os.getloadavg()[0]
@@ -422,7 +532,44 @@ def main() -> int:
         }
         cart_env = {**os.environ, "BENCH_CSRF_TOKEN": csrf_token, "BENCH_VARIANT_IDS": ",".join(map(str, cart_variants))}
 
-        plan = [trivial, *picked["pages"], cart, {**trivial, "page": "trivial (last)"}]
+        # The member's side: a real log-in through allauth's form, its cookies reused by wrk.
+        browser = log_in(server.base, bench_members["browser"]["email"], bench_members["browser"]["password"])
+        adder = log_in(server.base, bench_members["adder"]["email"], bench_members["adder"]["password"])
+        for path in ("/", "/cart/", picked["cold"]["product"][0], picked["cold"]["search"][0],
+                     picked["cold"]["category"][0]):
+            if get_with_cookie(server.base, path, cookie_header(browser)) != 200:
+                fail(f"{path} did not answer 200 to the logged-in member")
+        single = workdir / "cold-home.txt"
+        single.write_text("/\n")
+        cart_page = workdir / "cold-cart.txt"
+        cart_page.write_text("/cart/\n")
+        lines = f"{len(picked['cart_variants'][::max(1, len(picked['cart_variants']) // 5)][:5])} lines"
+
+        def cold(page, kind, name, cookie=None, path_file=None):
+            return {"page": page, "kind": kind, "url": f"{len(picked['cold'][name])} random URLs" if name else "",
+                    "note": "", "paths": path_file or paths_files[name], "cookie": cookie}
+
+        member = cookie_header(browser)
+        cold_rows = [
+            cold("guest product (cold)", "cold_product", "product"),
+            cold("guest search (cold)", "cold_listing", "search"),
+            cold("guest category+filters (cold)", "cold_listing", "category"),
+            {**cold("member home", "member_home", None, member, single), "url": "/"},
+            cold("member product (cold)", "cold_product", "product", member),
+            cold("member category+filters (cold)", "cold_listing", "category", member),
+            cold("member search (cold)", "cold_listing", "search", member),
+            {**cold("member cart page", "member_cart", None, member, cart_page), "url": f"/cart/ ({lines})"},
+        ]
+        member_add = {
+            "page": "member add to cart",
+            "kind": "member_add",
+            "url": f"POST {CART_URL}",
+            "note": f"{len(cart_variants)} SKUs, one member",
+        }
+        member_add_env = {**os.environ, "BENCH_CSRF_TOKEN": adder["csrftoken"],
+                          "BENCH_COOKIE": cookie_header(adder), "BENCH_VARIANT_IDS": ",".join(map(str, cart_variants))}
+
+        plan = [trivial, *picked["pages"], cart, *cold_rows, member_add, {**trivial, "page": "trivial (last)"}]
         say(f"--- wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --timeout {WRK_TIMEOUT} --latency, "
             f"{len(plan)} runs")
         rows = []
@@ -433,17 +580,42 @@ def main() -> int:
                 measured = run_wrk(wrk, server.base + CART_URL, seconds, script=CART_SCRIPT, env=cart_env)
                 server.wait_idle()  # requests wrk gave up on at the end are finished too
                 measured["carts_saved"] = bench_python(env, "bench/orders.py", "guest-carts")["with_cart"] - carts_before
+            elif page is member_add:
+                bench_python(env, "bench/members.py", "bump")
+                server.wait_idle()
+                email = bench_members["adder"]["email"]
+                before = bench_python(env, "bench/members.py", "cart-units", "--email", email)["units"]
+                measured = run_wrk(wrk, server.base + CART_URL, cold_seconds, script=MEMBER_CART_SCRIPT,
+                                   env=member_add_env)
+                server.wait_idle()
+                # Every add answered must be a unit in the member's cart (a refusal redirects too).
+                measured["carts_saved"] = bench_python(env, "bench/members.py", "cart-units", "--email", email)[
+                    "units"] - before
+            elif "paths" in page:
+                # Nothing cached for the catalogue survives into this row, as after an admin save.
+                bench_python(env, "bench/members.py", "bump")
+                server.wait_idle()
+                cold_env = {**os.environ, "BENCH_PATHS_FILE": str(page["paths"]), "BENCH_COOKIE": page["cookie"] or ""}
+                measured = run_wrk(wrk, server.base + "/", cold_seconds, script=COLD_SCRIPT, env=cold_env)
             else:
                 measured = run_wrk(wrk, server.base + page["url"], seconds)
             say(f"{page['page']:<26} {measured['rps']:8.1f} req/s  p50 {milliseconds(measured['p50_ms'])} ms  "
                 f"p99 {milliseconds(measured['p99_ms'])} ms  ({measured['requests']} requests)")
+            if page is member_add:
+                responses = measured["responses"]
+                say(f"{'':<26} {responses['ok']} answered 302 to /cart/, {responses['other']} other responses; "
+                    f"statuses {responses['statuses']}; {measured['carts_saved']} units added to the member's cart")
+            elif "paths" in page:
+                responses = measured["responses"]
+                if responses["other"]:
+                    say(f"{'':<26} {responses['other']} responses were not 200: {responses['statuses']}")
             if page is cart:
                 responses = measured["responses"]
                 say(f"{'':<26} {responses['ok']} added (302 to /cart/ with a new session), "
                     f"{responses['refused']} refused, {responses['other']} other responses, "
                     f"{measured['non_2xx']} non-2xx/3xx; statuses {responses['statuses']}; "
                     f"{measured['carts_saved']} guest carts saved in the database")
-            rows.append({**page, **measured})
+            rows.append({key: value for key, value in {**page, **measured}.items() if key not in ("paths", "cookie")})
         server.stop()
 
         # Checkout, from threads in a separate process, straight through the service.
@@ -481,6 +653,10 @@ def main() -> int:
         row["ratio"] = round(row["rps"] / baseline, 3)
         row["target"] = TARGETS.get(row["kind"])
         failed_adds = 0
+        if "paths" in row or row["kind"] in ("cold_product", "cold_listing", "member_home", "member_cart"):
+            failed_adds = row["responses"]["other"]  # not a 200: a redirect to log in, an error page
+        if row["kind"] == "member_add":
+            failed_adds = row["responses"]["other"] + max(0, row["responses"]["ok"] - row["carts_saved"])
         if row["kind"] == "cart":
             # Every 302 counted as an add must have left a cart in a session row.
             failed_adds = row["responses"]["refused"] + row["responses"]["other"]
@@ -488,7 +664,7 @@ def main() -> int:
         if row["non_2xx"] or any(row["socket_errors"].values()) or failed_adds:
             row["result"] = "ERRORS"
             missed.append(row)
-            if row["kind"] == "cart":
+            if row["kind"] in ("cart", "member_add"):
                 broken.append(row)
         elif row["target"] is None:
             row["result"] = "-"
@@ -535,6 +711,14 @@ def main() -> int:
     say()
     print_table(rows + order_rows)
     say()
+    LAST_RUN.write_text(
+        f"# make bench, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {git_commit()}\n\n"
+        f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, wrk -t{WRK_THREADS} "
+        f"-c{WRK_CONNECTIONS} -d{seconds}s (cold rows {cold_seconds}s); trivial baseline {baseline:.1f} req/s "
+        f"(first {first:.1f}, last {last:.1f}); {os.cpu_count()} CPUs, load average {load_before:.2f}\n\n"
+        + markdown_table(rows + order_rows)
+    )
+    say(f"table written to {LAST_RUN.relative_to(ROOT)}")
     for row in missed:
         if row["result"] == "ERRORS":
             extra = ""

@@ -5,6 +5,7 @@ price of 1e999) makes that one filter invalid: it is ignored and its
 error is shown, the rest still apply.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
@@ -15,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Attribute, ProductAttributeValue
 
 MAX_PRICE = Decimal("99999999")
+
+
+@dataclass(frozen=True)
+class CheckboxOption:
+    value: str
+    label: str
+    checked: bool
+    id: str
 
 SORTS = {
     "relevance": ("-rank", "-created_at", "-id"),
@@ -123,6 +132,37 @@ class ProductFilter(django_filters.FilterSet):
         self.form.is_valid()  # cleaned_data then holds the fields that did parse
         chosen = self.form.cleaned_data.get("sort") or default
         return self.qs.order_by(*SORTS[chosen])
+
+    def checkbox_options(self, name: str) -> list[CheckboxOption]:
+        """The choices of a many-choice filter, for the template to draw as plain checkboxes.
+
+        Django's CheckboxSelectMultiple renders a template per option; a search page
+        with every filterable attribute draws hundreds, which cost more than its queries.
+        """
+        bound = self.form[name]
+        selected = {str(value) for value in (bound.value() or [])}
+        return [
+            CheckboxOption(value=str(value), label=str(label), checked=str(value) in selected,
+                           id=f"{bound.auto_id}_{index}")
+            for index, (value, label) in enumerate(bound.field.choices)
+        ]
+
+    @property
+    def checkbox_options_brand(self) -> list[CheckboxOption]:
+        return self.checkbox_options("brand")
+
+    @property
+    def attribute_fieldsets(self) -> list[tuple[Attribute, list[tuple[forms.BoundField, list[CheckboxOption] | None]]]]:
+        """Each attribute with its bound fields, and their checkbox options when they are many-choice."""
+        fieldsets = []
+        for attribute, names in self.attribute_fields:
+            fields = []
+            for name in names:
+                bound = self.form[name]
+                many = isinstance(self.filters[name], django_filters.MultipleChoiceFilter)
+                fields.append((bound, self.checkbox_options(name) if many else None))
+            fieldsets.append((attribute, fields))
+        return fieldsets
 
     @property
     def active_count(self) -> int:

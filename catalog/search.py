@@ -25,6 +25,10 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
+# Ranking, counting, facets and filters look at this many matches at most, the newest first.
+# A word found in tens of thousands of products would otherwise make every search fetch and
+# rank all of them; nobody pages past the first few dozen pages of a search.
+MAX_CANDIDATES = 1000
 SEARCH_CONFIG = "english"
 
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -58,9 +62,10 @@ def with_bigrams(text: str) -> str:
 def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
     """Filter ``queryset`` to products matching every word of the query, annotated with ``rank``.
 
-    ``rank`` favours products whose name holds the whole query, then those
-    whose name holds every word; it is computed from the name alone, so
-    ordering thousands of matches stays cheap.
+    Only the newest MAX_CANDIDATES matches are kept: finding them walks an index
+    and stops early, however many products hold the word. ``rank`` then favours,
+    among those, products whose name holds the whole query, then those whose
+    name holds every word.
     """
     query = clean_query(raw_query)
     if not query:
@@ -77,9 +82,9 @@ def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
         default=Value(0),
         output_field=IntegerField(),
     )
-    if connection.vendor != "postgresql":
-        return queryset.filter(every_term).annotate(rank=rank)
-    return queryset.filter(_postgres_match(terms, every_term)).annotate(rank=rank)
+    match = _postgres_match(terms, every_term) if connection.vendor == "postgresql" else every_term
+    candidates = queryset.filter(match).order_by("-created_at", "-id").values("pk")[:MAX_CANDIDATES]
+    return queryset.filter(pk__in=candidates).annotate(rank=rank)
 
 
 def _postgres_match(terms: list[str], every_term: Q) -> Q:

@@ -32,10 +32,12 @@ def visible_products() -> QuerySet[Product]:
 
 
 def with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card shows: brand and images, in two extra queries for the whole page."""
-    return products.select_related("brand").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
-    )
+    """What a product card needs from its own query: the brand.
+
+    The images are loaded by ``{% product_cards %}`` only for the cards it has
+    to render (a cached card needs none), in one query for all of them.
+    """
+    return products.select_related("brand")
 
 
 def category_tree() -> list[CategoryNode]:

@@ -27,11 +27,12 @@ class Listing:
     happens only when the page's cached fragment is missing.
     """
 
-    def __init__(self, request, *, base, attributes, sorts, default_sort):
-        # ``base`` and ``attributes`` are callables, so even building the querysets waits for a miss.
+    def __init__(self, request, *, base, attributes, sorts, default_sort, facets=selectors.brand_facets):
+        # ``base``, ``attributes`` and ``facets`` are callables, so even building the querysets waits for a miss.
         self.request = request
         self.base = base
         self.attributes = attributes
+        self.facets = facets
         self.sorts = sorts
         self.default_sort = default_sort
 
@@ -42,7 +43,7 @@ class Listing:
             self.request.GET,
             queryset=base,
             attributes=self.attributes(),
-            brand_facets=selectors.brand_facets(base),
+            brand_facets=self.facets(base),
             sorts=self.sorts,
         )
 
@@ -70,10 +71,14 @@ def category_list(request):
 @for_guests()
 def category_detail(request, slug):
     category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
+    # What every filter combination of this category shares is built once per catalogue version.
     listing = Listing(
         request,
         base=lambda: selectors.products_in_category(subtree_ids),
-        attributes=lambda: selectors.filter_attributes_for([*ancestors, category]),
+        attributes=lambda: cached(
+            page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
+        ),
+        facets=lambda base: cached(page_key("brand-facets", category.pk), lambda: selectors.brand_facets(base)),
         sorts=["new", "price", "-price", "name"],
         default_sort="new",
     )
@@ -97,7 +102,7 @@ def search(request):
     listing = Listing(
         request,
         base=lambda: search_products(selectors.visible_products(), query),
-        attributes=selectors.searchable_attributes,
+        attributes=lambda: cached(page_key("searchable-attributes"), selectors.searchable_attributes),
         sorts=["relevance", "new", "price", "-price"],
         default_sort="relevance",
     )

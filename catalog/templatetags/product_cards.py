@@ -1,0 +1,43 @@
+"""``{% product_cards products %}``: the cards of a product grid, each rendered once per catalogue version.
+
+A card is the same on every listing that shows it (category pages, search,
+home, related products) and for every shopper: it holds the product's own
+data and whatever marketing shows on it (badges, promotional prices), all of
+which bump the catalogue version when they change. So a card is cached on its
+own, keyed by product id, catalogue version and language (``page_key``), and a
+listing that misses its page fragment still reuses the cards other listings
+rendered. Misses are fetched in one ``get_many``, their images loaded in one
+query, and stored in one ``set_many``.
+"""
+
+from django import template
+from django.db.models import Prefetch
+from django.db.models import prefetch_related_objects
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from catalog.cache import TIMEOUT, page_key, pages_cache
+from catalog.models import ProductImage
+
+register = template.Library()
+
+CARD_TEMPLATE = "catalog/_product_card.html"
+
+
+@register.simple_tag
+def product_cards(products) -> str:
+    products = list(products)
+    if not products:
+        return ""
+    keys = {product.pk: page_key("card", product.pk) for product in products}
+    pages = pages_cache()
+    found = pages.get_many(list(keys.values()))
+    missing = [product for product in products if keys[product.pk] not in found]
+    if missing:
+        # Only the cards being rendered need their pictures; a prefetched list is left as it is.
+        prefetch_related_objects(missing, Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        card = get_template(CARD_TEMPLATE)
+        rendered = {keys[product.pk]: card.render({"product": product}) for product in missing}
+        pages.set_many(rendered, TIMEOUT)
+        found.update(rendered)
+    return mark_safe("".join(found[keys[product.pk]] for product in products))
