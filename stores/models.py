@@ -78,6 +78,9 @@ class StockMovement(models.Model):
         RELEASE = "release", _("release")
         DEDUCTION = "deduction", _("deduction")
         RETURN = "return", _("return to stock")
+        TRANSFER_OUT = "transfer_out", _("transfer dispatched")
+        TRANSFER_IN = "transfer_in", _("transfer received")
+        STOCKTAKE = "stocktake", _("stocktake")
 
     stock = models.ForeignKey(Stock, verbose_name=_("stock"), on_delete=models.PROTECT, related_name="movements")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -135,3 +138,171 @@ class LowStockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stock} ≤ {self.threshold}"
+
+
+class Transfer(models.Model):
+    """A transfer (调拨) of stock from one store to another; its moves are stores.services.transfers.
+
+    requested → approved (the sending store's manager or HQ) → dispatched (the units leave the
+    sender's shelf and are in transit on the lines) → received (counted per line at the receiver).
+    A request or an approved transfer not yet sent may be cancelled.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        DISPATCHED = "dispatched", _("in transit")
+        RECEIVED = "received", _("received")
+        CANCELLED = "cancelled", _("cancelled")
+
+    from_store = models.ForeignKey(
+        Store, verbose_name=_("from store"), on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_store = models.ForeignKey(Store, verbose_name=_("to store"), on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dispatched by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_store=F("to_store")), name="transfer_between_two_stores"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """What the ledger's movements of this transfer carry as their reference."""
+        return f"TR{self.pk:06d}" if self.pk else "TR"
+
+
+class TransferLine(models.Model):
+    class Discrepancy(models.TextChoices):
+        DAMAGED = "damaged", _("damaged in transit")
+        MISSING = "missing", _("missing")
+        MISCOUNTED = "miscounted", _("sender miscounted")
+        EXTRA = "extra", _("more than sent")
+        OTHER = "other", _("other")
+
+    transfer = models.ForeignKey(Transfer, verbose_name=_("transfer"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("requested"))
+    dispatched_quantity = models.PositiveIntegerField(_("sent"), default=0)
+    received_quantity = models.PositiveIntegerField(_("received"), null=True, blank=True)
+    discrepancy_reason = models.CharField(_("discrepancy"), max_length=12, choices=Discrepancy.choices, blank=True)
+    discrepancy_note = models.CharField(_("discrepancy note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_unique_variant"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer} · {self.variant_id} × {self.quantity}"
+
+    @property
+    def in_transit(self) -> int:
+        """Units sent and not yet counted in at the receiving store."""
+        return self.dispatched_quantity if self.received_quantity is None else 0
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.received_quantity is None else self.received_quantity - self.dispatched_quantity
+
+
+class Stocktake(models.Model):
+    """A count session (盘点) of one store, all SKUs or one category; its rules are stores.services.stocktakes.
+
+    Opening it snapshots each row's on hand and the ledger position; a count is compared with the
+    snapshot plus the movements since, up to when it was entered, so sales during the count do not
+    show as losses.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("counting")
+        APPLIED = "applied", _("applied")
+        CANCELLED = "cancelled", _("cancelled")
+
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="stocktakes")
+    category = models.ForeignKey(
+        "catalog.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Leave empty to count every SKU of the store."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    # The last ledger entry when the snapshot was taken: "movements since" are those after it.
+    snapshot_movement_id = models.BigIntegerField(_("ledger position at the snapshot"), default=0, editable=False)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True, db_index=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applied by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"ST{self.pk:06d}" if self.pk else "ST"
+
+
+class StocktakeLine(models.Model):
+    stocktake = models.ForeignKey(Stocktake, verbose_name=_("stocktake"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    snapshot_on_hand = models.IntegerField(_("on hand at the snapshot"), default=0)
+    counted = models.PositiveIntegerField(_("counted"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    # The ledger position when the count was entered: movements up to here happened before the count.
+    counted_movement_id = models.BigIntegerField(_("ledger position at the count"), null=True, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("counted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_change = models.IntegerField(_("applied change"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["stocktake", "variant"], name="stocktake_line_unique_variant")]
+
+    def __str__(self) -> str:
+        return f"{self.stocktake} · {self.variant_id}"

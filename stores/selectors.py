@@ -40,3 +40,63 @@ def _availability(variant) -> dict:
         if row.store.is_pickup_enabled and row.store.kind == Store.Kind.STORE and row.available > 0:
             pickup.append({"store": row.store, "available": row.available})
     return {"pickup_stores": pickup, "online_available": online}
+
+
+# --- who works where ---------------------------------------------------------------------
+# Head office is a superuser, or active staff with no store assignment (the same rule as the
+# order workflow's staff_actor); a StoreStaff row narrows a person to their stores and role.
+
+
+def is_head_office(user) -> bool:
+    from stores.models import StoreStaff
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_staff and not StoreStaff.objects.filter(user=user).exists()
+
+
+def stores_for(user):
+    """The stores this person may see: every store for head office, their assigned stores otherwise."""
+    if is_head_office(user):
+        return Store.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Store.objects.none()
+    return Store.objects.filter(staff__user=user).distinct()
+
+
+def store_role(user, store_id: int) -> str | None:
+    """``"hq"`` for head office, the StoreStaff role in that store, or None."""
+    from stores.models import StoreStaff
+
+    if is_head_office(user):
+        return "hq"
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return StoreStaff.objects.filter(user=user, store_id=store_id).values_list("role", flat=True).first()
+
+
+def can_manage_store(user, store_id: int) -> bool:
+    """Approve transfers out of it, apply and cancel its stocktakes: its manager or head office."""
+    from stores.models import StoreStaff
+
+    return store_role(user, store_id) in ("hq", StoreStaff.Role.MANAGER)
+
+
+def can_work_in_store(user, store_id: int) -> bool:
+    """Count, dispatch and receive stock there: any of its staff (clerks too) or head office."""
+    return store_role(user, store_id) is not None
+
+
+def spare_stock_elsewhere(*, variant_id: int, exclude_store_id: int) -> Stock | None:
+    """The active store with the most of this SKU free to sell above its own threshold, for a transfer offer."""
+    rows = (
+        Stock.objects.filter(variant_id=variant_id, store__is_active=True)
+        .exclude(store_id=exclude_store_id)
+        .select_related("store")
+    )
+    best = max(rows, key=lambda row: row.available - row.low_stock_threshold, default=None)
+    if best is None or best.available - best.low_stock_threshold <= 0:
+        return None
+    return best
