@@ -5,6 +5,7 @@ from members import views
 app_name = "members"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("code/", views.member_code, name="member-code"),
     path("points/", views.points, name="points"),
     path("wallet/", views.wallet, name="wallet"),
     path("invite/", views.invite, name="invite"),

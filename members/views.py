@@ -56,6 +56,22 @@ def overview(request):
 
 
 @login_required
+def member_code(request):
+    """The code to show at the till: a QR code and a barcode of the same member code, drawn on the server."""
+    from members.services.member_code import member_code_for
+    from shop.codes import code128_svg, qr_svg
+
+    member = member_for(request.user)
+    code = member_code_for(member)
+    return render(request, "members/member_code.html", {
+        "member": member,
+        "code": code,
+        "qr": qr_svg(code, label=_("Member QR code"), css_class="qr-code member-qr"),
+        "barcode": code128_svg(code, label=_("Member barcode"), css_class="barcode member-barcode"),
+    })
+
+
+@login_required
 def points(request):
     member = member_for(request.user)
     page = Paginator(points_history(member), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
