@@ -9,6 +9,7 @@ back as messages on the page, never as a server error.
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from django.contrib import admin, messages
@@ -23,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders import selectors, services, workflow
-from orders.admin_forms import BankTransferForm, EmptyForm, NoteForm, RefundForm, ShipForm
+from orders.admin_forms import BankTransferForm, EmptyForm, NoteForm, PickupCodeForm, RefundForm, ShipForm
 from orders.exceptions import OrderError
 from orders.models import (
     Order,
@@ -190,6 +191,14 @@ def _confirm_transfer(order_admin, request, order, form, action):
     return confirm_transfer(order, reference, request.user)
 
 
+def _hand_over(order_admin, request, order, form, action):
+    from orders.services.pickup import hand_over_with_code
+
+    hand_over_with_code(order_id=order.pk, code=form.cleaned_data["pickup_code"], actor=order_admin.actor(request),
+                        note=form.cleaned_data["note"])
+    return gettext("Order %(number)s was picked up.") % {"number": order.number}
+
+
 def _refund(order_admin, request, order, form, action):
     refund = services.refund_order(
         order_id=order.pk,
@@ -211,8 +220,7 @@ ACTION_FORMS = {
         OrderPage("ship", "ship", lambda data, order: ShipForm(data), _move(_("Order %(number)s shipped."))),
         OrderPage("ready_for_pickup", "ready-for-pickup", lambda data, order: EmptyForm(data),
                   _move(_("Order %(number)s is ready for pick-up."))),
-        OrderPage("hand_over", "picked-up", lambda data, order: NoteForm(data),
-                  _move(_("Order %(number)s was picked up."))),
+        OrderPage("hand_over", "picked-up", lambda data, order: PickupCodeForm(data), _hand_over),
         OrderPage("complete_delivery", "complete", lambda data, order: NoteForm(data),
                   _move(_("Order %(number)s is completed."))),
         OrderPage("refuse_delivery", "refuse-delivery", lambda data, order: NoteForm(data),
@@ -333,7 +341,12 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # --- one-order pages ------------------------------------------------------------------
 
     def get_urls(self):
+        from orders.admin_pickup import verify_pickup_view
+
         custom = [
+            path("pickup/verify/", self.admin_site.admin_view(partial(verify_pickup_view, self)),
+                 name="orders_order_verify_pickup"),
+        ] + [
             path(f"<path:object_id>/{page.url}/", self.admin_site.admin_view(self._page_view(page)),
                  name=f"orders_order_{page.name}")
             for page in ACTION_FORMS.values()
@@ -424,7 +437,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Hand over in store"), permissions=["act"])
     def mark_picked_up(self, request, queryset):
-        self._move_each(request, queryset, "hand_over")
+        # Each hand-over needs the code its shopper shows: one order at a time, on its page.
+        return self._one_order_page(request, queryset, "hand_over")
 
     @admin.action(description=_("Mark delivered (completed)"), permissions=["act"])
     def complete_delivery(self, request, queryset):

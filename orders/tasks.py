@@ -48,6 +48,14 @@ def auto_confirm_receipts_task() -> int:
     return auto_confirm_receipts()
 
 
+@shared_task(time_limit=600, soft_time_limit=570)
+def cancel_uncollected_pickups_task() -> int:
+    """Cancel and refund pick-up orders past their collect-by deadline; each order once (a derived refund key)."""
+    from orders.services.pickup import cancel_uncollected_pickups
+
+    return cancel_uncollected_pickups()
+
+
 @shared_task(time_limit=3600, soft_time_limit=3500)
 def nightly_membership_task() -> int:
     """Count completions nobody counted, then re-evaluate every member's tier."""

@@ -189,6 +189,20 @@ def count_for_member(order, actor, data) -> None:
     transaction.on_commit(partial(queue_task, "orders.tasks.count_order_task", order.pk))
 
 
+def issue_pickup_code(order, actor, data) -> None:
+    """Ready for pick-up: the shopper gets a code to show and a date to come by (orders/services/pickup.py)."""
+    from orders.services.pickup import issue_pickup_code as issue
+
+    issue(order)
+
+
+def pickup_code_matches(order: Order, data: dict) -> str | None:
+    """The hand-over's data guard: the code the shopper showed, unless the order is locked after wrong tries."""
+    from orders.services.pickup import pickup_code_refusal
+
+    return pickup_code_refusal(order, data.get("pickup_code") or "")
+
+
 def email(kind: str) -> Callable:
     def send(order, actor, data) -> None:
         queue_email(kind=kind, order=order)
@@ -235,6 +249,7 @@ class Edge:
     needs: tuple = ()  # data the actor must give (non-blank), e.g. the carrier and tracking number
     note: Promise | str = ""  # the event note when the caller gives none
     hint: Promise | str = ""  # added to a refusal for an order in the wrong state: what to do instead
+    check: Callable[[Order, dict], str | None] | None = None  # a guard on the data given: a refusal message or None
 
     def fits(self, order: Order) -> bool:
         """The order side of the guard: state, fulfilment, payment method, predicate."""
@@ -260,9 +275,10 @@ EDGES: list[Edge] = [
          when=_ship_source, needs=("carrier", "tracking_number"),
          effects=(record_shipment, deduct_reservation, email("order_shipped"))),
     Edge("ready_for_pickup", _("Mark ready for pick-up"), frozenset({S.PAID}), S.READY_FOR_PICKUP, STAFF,
-         fulfilment=F_.PICKUP, effects=(email("order_ready_for_pickup"),)),
+         fulfilment=F_.PICKUP, effects=(issue_pickup_code, email("order_ready_for_pickup"))),
     Edge("hand_over", _("Hand over in store"), frozenset({S.READY_FOR_PICKUP}), S.COMPLETED, STAFF,
-         fulfilment=F_.PICKUP, effects=(deduct_reservation, count_for_member), note=_("Picked up in store")),
+         fulfilment=F_.PICKUP, needs=("pickup_code",), check=pickup_code_matches,
+         effects=(deduct_reservation, count_for_member), note=_("Picked up in store")),
     Edge("confirm_receipt", _("Confirm receipt"), frozenset({S.SHIPPED}), S.COMPLETED,
          frozenset({ActorKind.SHOPPER}), fulfilment=F_.DELIVERY, when=is_not_cash_on_delivery,
          effects=(count_for_member,), note=_("Receipt confirmed by the shopper")),
@@ -337,7 +353,11 @@ def apply_action(order: Order, action: str, actor: Actor | None, **data) -> Orde
     if any(not data.get(name) for name in edge.needs):
         if edge.name == "ship":
             raise ActionRefused(gettext("Give the carrier and the tracking number."), order=order, action=action)
+        if edge.name == "hand_over":
+            raise ActionRefused(gettext("Enter or scan the pick-up code the customer shows."), order=order, action=action)
         raise ActionRefused(gettext("Some details of this step are missing."), order=order, action=action)
+    if edge.check is not None and (refusal := edge.check(order, data)):
+        raise ActionRefused(refusal, order=order, action=action)
     from_status = order.status
     order.status = edge.target
     fields = ["status"]

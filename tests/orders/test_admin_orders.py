@@ -146,7 +146,7 @@ def test_a_pickup_order_is_made_ready_in_bulk_then_picked_up_on_its_page(admin_c
     order.refresh_from_db()
     assert order.status == Order.Status.READY_FOR_PICKUP
 
-    response = admin_client.post(page(order, "picked-up"))
+    response = admin_client.post(page(order, "picked-up"), {"pickup_code": Order.objects.get(pk=order.pk).pickup_code})
 
     assert response.status_code == 302
     order.refresh_from_db()
@@ -480,7 +480,7 @@ def test_store_staff_see_and_hand_over_only_their_stores_pickup_orders(client, s
     listed = client.get(CHANGELIST).context["cl"].result_list
     client.post(CHANGELIST, {"action": "mark_ready_for_pickup", "_selected_action": [pickup.pk]})
     buttons = [url for url, _label in client.get(f"/admin/orders/order/{pickup.pk}/change/").context["order_actions"]]
-    handed = client.post(page(pickup, "picked-up"), {"note": ""})
+    handed = client.post(page(pickup, "picked-up"), {"note": "", "pickup_code": Order.objects.get(pk=pickup.pk).pickup_code})
 
     assert list(listed) == [pickup]
     assert buttons[0] == page(pickup, "picked-up")

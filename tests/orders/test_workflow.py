@@ -78,7 +78,7 @@ def test_a_pickup_order_waits_in_the_store_then_is_picked_up(shopper, variant, s
     pay(order)
 
     mark_ready_for_pickup(order_id=order.pk, by=admin_user)
-    mark_picked_up(order_id=order.pk, by=admin_user)
+    mark_picked_up(order_id=order.pk, pickup_code=Order.objects.get(pk=order.pk).pickup_code, by=admin_user)
 
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED
@@ -99,7 +99,7 @@ def test_cash_on_delivery_goes_placed_shipped_completed(shopper, variant, addres
     "move",
     [
         lambda o, u: ship_order(order_id=o.pk, carrier="x", tracking_number="1", by=u),  # unpaid
-        lambda o, u: mark_picked_up(order_id=o.pk, by=u),
+        lambda o, u: mark_picked_up(order_id=o.pk, pickup_code="000000", by=u),
         lambda o, u: complete_delivery(order_id=o.pk, by=u),
     ],
 )
@@ -260,7 +260,7 @@ def test_a_shipped_delivery_order_cannot_be_marked_picked_up(shopper, variant, w
     ship_order(order_id=order.pk, carrier="顺丰", tracking_number="SF1", by=admin_user)
 
     with pytest.raises(OrderError):
-        mark_picked_up(order_id=order.pk, by=admin_user)
+        mark_picked_up(order_id=order.pk, pickup_code="000000", by=admin_user)
 
     assert stock(warehouse, variant).on_hand == 9  # deducted once, by the shipment
 
@@ -421,7 +421,8 @@ def test_staff_of_the_pickup_store_hand_the_order_over_and_it_is_counted(ready_p
     clerk = make_staff("clerk", stores=[store])
 
     with django_capture_on_commit_callbacks(execute=True):
-        move_order(order_id=ready_pickup.pk, action="hand_over", actor=workflow.staff_actor(clerk))
+        move_order(order_id=ready_pickup.pk, action="hand_over", actor=workflow.staff_actor(clerk),
+                   pickup_code=Order.objects.get(pk=ready_pickup.pk).pickup_code)
 
     ready_pickup.refresh_from_db()
     assert ready_pickup.status == Order.Status.COMPLETED and ready_pickup.counted_at is not None
@@ -434,7 +435,8 @@ def test_staff_of_another_store_cannot_hand_a_pickup_order_over(ready_pickup, st
 
     assert available_actions(ready_pickup, workflow.staff_actor(elsewhere)) == []
     with pytest.raises(ActionRefused):
-        move_order(order_id=ready_pickup.pk, action="hand_over", actor=workflow.staff_actor(elsewhere))
+        move_order(order_id=ready_pickup.pk, action="hand_over", actor=workflow.staff_actor(elsewhere),
+                   pickup_code=Order.objects.get(pk=ready_pickup.pk).pickup_code)
 
     assert stock(store, variant).reserved == 1
 
