@@ -322,6 +322,14 @@ ORDER_AUTO_COMPLETE_DAYS = env_int("ORDER_AUTO_COMPLETE_DAYS", 10, minimum=1)
 CELERY_BEAT_SCHEDULE["auto-confirm-receipts"] = {
     "task": "orders.tasks.auto_confirm_receipts_task", "schedule": crontab(minute=20),
 }
+# Pick-up (自提核销): days a ready order waits for its shopper before it is cancelled and refunded (checked
+# every 15 minutes by orders.tasks.cancel_uncollected_pickups_task), and how many wrong codes lock an order, for how long.
+ORDER_PICKUP_DAYS = env_int("ORDER_PICKUP_DAYS", 3, minimum=1)
+ORDER_PICKUP_MAX_FAILURES = env_int("ORDER_PICKUP_MAX_FAILURES", 5, minimum=1)
+ORDER_PICKUP_LOCK_MINUTES = env_int("ORDER_PICKUP_LOCK_MINUTES", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["cancel-uncollected-pickups"] = {
+    "task": "orders.tasks.cancel_uncollected_pickups_task", "schedule": crontab(minute="*/15"),
+}
 # The online gateway simulator signs callbacks with this shared secret. Both ends live
 # in this deployment, so by default it is derived from SECRET_KEY; a real gateway's
 # secret would be set here explicitly.
@@ -336,14 +344,6 @@ PAYMENT_GATEWAY_CALLBACK_BASE = env_str("PAYMENT_GATEWAY_CALLBACK_BASE")
 # demos: set false in a shop that takes real money, and its page answers 404.
 PAYMENT_GATEWAY_SIMULATOR = env_bool("PAYMENT_GATEWAY_SIMULATOR", True)
 # Refund legs whose payout task was lost (the broker was down after the refund committed) are re-queued.
-# Pick-up (自提核销): days a ready order waits for its shopper before it is cancelled and refunded (checked
-# every 15 minutes by orders.tasks.cancel_uncollected_pickups_task), and how many wrong codes lock an order, for how long.
-ORDER_PICKUP_DAYS = env_int("ORDER_PICKUP_DAYS", 3, minimum=1)
-ORDER_PICKUP_MAX_FAILURES = env_int("ORDER_PICKUP_MAX_FAILURES", 5, minimum=1)
-ORDER_PICKUP_LOCK_MINUTES = env_int("ORDER_PICKUP_LOCK_MINUTES", 15, minimum=1)
-CELERY_BEAT_SCHEDULE["cancel-uncollected-pickups"] = {
-    "task": "orders.tasks.cancel_uncollected_pickups_task", "schedule": crontab(minute="*/15"),
-}
 CELERY_BEAT_SCHEDULE["retry-pending-refund-payments"] = {
     "task": "orders.tasks.retry_pending_refund_payments_task", "schedule": 10 * 60,
 }
