@@ -25,10 +25,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def template(**fields):
     now = timezone.now()
-    return CouponTemplate.objects.create(
-        name="满100减20", kind="threshold", amount=Decimal("20.00"), threshold=Decimal("100.00"),
-        valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=3), is_claimable=True, **fields,
-    )
+    defaults = dict(name="满100减20", kind="threshold", amount=Decimal("20.00"), threshold=Decimal("100.00"),
+                    valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=3), is_claimable=True)
+    return CouponTemplate.objects.create(**{**defaults, **fields})
 
 
 def test_fifty_shoppers_racing_for_a_coupon_with_five_left_leave_exactly_five_orders_carrying_it():
@@ -91,3 +90,20 @@ def test_one_member_with_ten_tabs_and_a_once_per_member_coupon_claims_it_once_an
     assert OrderAdjustment.objects.filter(kind="coupon").count() == 1
     assert Coupon.objects.get(code=code).status == "used"
     assert PromotionUse.objects.filter(coupon_template=coupon).count() == 1
+
+
+def test_the_birthday_task_run_on_two_workers_at_once_issues_one_coupon():
+    from datetime import date
+
+    from marketing.services.coupons import issue_birthday_coupons
+    from members.models import MemberProfile
+
+    template(name="生日券", auto_issue=CouponTemplate.AutoIssue.BIRTHDAY, is_claimable=False)
+    users = [get_user_model().objects.create_user(username=f"bd{i}", email=f"bd{i}@example.com") for i in range(5)]
+    for user in users:
+        ensure_member(user=user)
+    MemberProfile.objects.update(birthday=date(1991, 6, 3))
+    outcomes = run_together([lambda: issue_birthday_coupons(today=date(2026, 6, 1))] * 4)
+    assert unexpected(outcomes) == []
+    assert Coupon.objects.filter(source="birthday").count() == 5
+    assert sum(value for value, _exc in outcomes) == 5

@@ -387,3 +387,32 @@ def test_the_campaign_figures_count_issued_claimed_used_discount_and_revenue(
     figures = coupon_figures([template.pk])[template.pk]
     assert (figures.issued, figures.claimed, figures.used, figures.orders) == (1, 1, 1, 1)
     assert (figures.discount, figures.revenue) == (D("20.00"), order.total)
+
+
+def test_an_order_that_expires_unpaid_gives_its_coupon_back(warehouse, express, address, shopper, member,
+                                                            coupon_template):
+    from orders.services import expire_unpaid_orders
+
+    coupon = coupon_services.claim_coupon(template_id=coupon_template().pk, user_id=shopper.pk)
+    order = buy(shopper, [(stocked_variant(store=warehouse, price=D("150.00")), 1)], delivery_choice(address, express))
+    assert expire_unpaid_orders(now=order.expires_at + timedelta(seconds=1)) == 1
+    coupon.refresh_from_db()
+    assert coupon.status == "available"
+
+
+def test_counting_a_first_completed_order_issues_the_first_order_coupon(warehouse, shopper, member, coupon_template,
+                                                                        store, admin_user):
+    from orders.services import mark_picked_up, mark_ready_for_pickup
+    from tests.orders.conftest import pickup_choice
+
+    coupon_template(name="首单礼", auto_issue=CouponTemplate.AutoIssue.FIRST_ORDER, is_claimable=False)
+    order = buy(shopper, [(stocked_variant(store=store, price=D("10.00")), 1)], pickup_choice(store))
+    pay(order)
+    mark_ready_for_pickup(order_id=order.pk, by=admin_user)
+    order.refresh_from_db()
+    mark_picked_up(order_id=order.pk, by=admin_user, pickup_code=order.pickup_code)
+    from orders.services.membership import count_order
+
+    count_order(order_id=order.pk)  # what the queued task does after commit
+    assert Coupon.objects.filter(user=shopper, source="first_order").count() == 1
+    assert Notification.objects.filter(user=shopper, kind="coupon_first_order").exists()
