@@ -1,0 +1,1 @@
+"""Marketing use cases, one module per campaign kind (flash, groups, coupons, promotions)."""
