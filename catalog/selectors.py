@@ -4,6 +4,7 @@ Every selector that feeds a page fetches what the template shows in a
 fixed number of queries, whatever the size of the catalogue.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -139,6 +140,25 @@ def product_head(slug: str) -> Product:
     return product
 
 
+def head_of(product: Product) -> Product:
+    """The light head ``product_head`` would return, cut from a product ``product_page`` loaded.
+
+    A cold product page needs both; cutting one from the other saves the head's two queries.
+    Copies without their prefetched rows and related objects, so the head pickles small.
+    """
+
+    def light(instance):
+        copied = copy.copy(instance)
+        copied._state = copy.copy(instance._state)
+        copied._state.fields_cache = {}
+        copied.__dict__.pop("_prefetched_objects_cache", None)
+        return copied
+
+    head = light(product)
+    head.sellable_variants = [light(v) for v in sorted(product.variants.all(), key=lambda v: (v.position, v.pk))]
+    return head
+
+
 def product_page(slug: str) -> Product:
     """A visible product with everything its page shows; 404 otherwise."""
     product = (
@@ -168,14 +188,25 @@ def product_page(slug: str) -> Product:
     return product
 
 
-def related_products(product: Product, *, limit: int = 8) -> list[Product]:
-    """Staff-chosen related products, else others from the same category."""
+def related_products(product: Product, *, limit: int = 8, newest_in_category=None) -> list[Product]:
+    """Staff-chosen related products, else others from the same category.
+
+    ``newest_in_category(category_id, limit)``, when given, supplies the category's newest
+    products (a cached list shared by every product of the category) instead of a query.
+    """
     chosen = list(with_card_data(product.related_products.visible())[:limit])
     if chosen:
         return chosen
+    if newest_in_category is not None:
+        return [other for other in newest_in_category(product.category_id, limit + 1) if other.pk != product.pk][:limit]
     return list(
         with_card_data(visible_products().filter(category_id=product.category_id).exclude(pk=product.pk))[:limit]
     )
+
+
+def newest_in_category(category_id: int, limit: int) -> list[Product]:
+    """The category's own newest visible products, for the related products of any of them."""
+    return list(with_card_data(visible_products().filter(category_id=category_id))[:limit])
 
 
 def products_by_ids_in_order(ids: list[int]) -> list[Product]:

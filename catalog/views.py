@@ -1,5 +1,7 @@
 """Storefront pages of the catalogue: categories, products, search."""
 
+from functools import partial
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -8,7 +10,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
-from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, query_key
+from catalog.cache import TIMEOUT as CACHE_TIMEOUT
+from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key
 from catalog.filters import ProductFilter
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
@@ -78,7 +81,7 @@ def category_detail(request, slug):
         attributes=lambda: cached(
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
         ),
-        facets=lambda base: cached(page_key("brand-facets", category.pk), lambda: selectors.brand_facets(base)),
+        facets=lambda base: cached(page_key("brand-facets", category.pk), partial(selectors.brand_facets, base)),
         sorts=["new", "price", "-price", "name"],
         default_sort="new",
     )
@@ -123,9 +126,16 @@ def _remember_on_hit(request, response, slug):
 def product_detail(request, slug):
     # A light, cached head (the product row and its variants) is all a cache hit needs; the full
     # product with images, options, attributes and related products loads only on a miss.
-    head = cached(page_key("product-head", slug), lambda: selectors.product_head(slug))
+    head_key = page_key("product-head", slug)
+    head = pages_cache().get(head_key)
+    loaded = {}
+    if head is None:
+        # A cold page needs the full product anyway: cut the head from it rather than query it too.
+        loaded["product"] = selectors.product_page(slug)
+        head = selectors.head_of(loaded["product"])
+        pages_cache().set(head_key, head, CACHE_TIMEOUT)
     variant = pick_variant(head.sellable_variants, request.GET.get("sku"))
-    product = SimpleLazyObject(lambda: selectors.product_page(slug))
+    product = SimpleLazyObject(lambda: loaded.get("product") or selectors.product_page(slug))
     recent_ids = [pk for pk in viewed_product_ids(request) if pk != head.pk]
 
     def images():
@@ -150,8 +160,15 @@ def product_detail(request, slug):
             "product": product,
             "option_choices": SimpleLazyObject(choices),
             "images": SimpleLazyObject(images),
-            "ancestors": SimpleLazyObject(lambda: selectors.category_ancestors(product.category)),
-            "related": SimpleLazyObject(lambda: selectors.related_products(product)),
+            # Both shared by every product of the category, so built once per category and version.
+            "ancestors": SimpleLazyObject(
+                lambda: cached(
+                    page_key("ancestors", product.category_id), lambda: selectors.category_ancestors(product.category)
+                )
+            ),
+            "related": SimpleLazyObject(
+                lambda: selectors.related_products(product, newest_in_category=_newest_in_category)
+            ),
             "recently_viewed": SimpleLazyObject(
                 lambda: selectors.products_by_ids_in_order(recent_ids) if recent_ids else []
             ),
@@ -164,6 +181,12 @@ def product_detail(request, slug):
     )
     remember_product(request, response, head.pk)
     return response
+
+
+def _newest_in_category(category_id: int, limit: int) -> list:
+    return cached(
+        page_key("newest-in-category", category_id, limit), lambda: selectors.newest_in_category(category_id, limit)
+    )
 
 
 def _provided_context(request, product, variant) -> dict:
