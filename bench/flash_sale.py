@@ -83,10 +83,16 @@ def prepare(shoppers: int, units: int) -> dict:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.utils import timezone
     from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.utils import timezone
 
     from marketing.models import FlashSale
     from members.models import Address
@@ -94,7 +100,6 @@ def prepare(shoppers: int, units: int) -> dict:
     from orders.services import add_to_cart
     from orders.services.cart import MemberCart
     from stores.models import Store
-
     from tests.factories import stocked_variant
 
     run = secrets.token_hex(3)

@@ -17,7 +17,11 @@ from marketing.models import FlashSale, Group, GroupBuy
 from orders.models import Order, Refund
 from orders.services import CheckoutChoice, cancel_order, place_order, record_payment
 from orders.services.group_orders import close_overdue_groups
-from tests.browser.steps import add_to_cart_on_the_product_page, fits_the_screen, status_label
+from tests.browser.steps import (
+    add_to_cart_on_the_product_page,
+    fits_the_screen,
+    status_label,
+)
 from tests.browser.test_checkout import log_in
 from tests.factories import AddressFactory, ShippingMethodFactory, stocked_variant
 

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 def make_flash(variant, *, quota=10, limit=1, price="9.90", **fields):
     now = timezone.now()
-    defaults = dict(name="秒杀", variant=variant, flash_price=Decimal(price), starts_at=now - timedelta(minutes=5),
-                    ends_at=now + timedelta(hours=1), quota=quota, per_member_limit=limit)
+    defaults = {"name": "秒杀", "variant": variant, "flash_price": Decimal(price), "starts_at": now - timedelta(minutes=5),
+                "ends_at": now + timedelta(hours=1), "quota": quota, "per_member_limit": limit}
     defaults.update(fields)
     return FlashSale.objects.create(**defaults)
 
