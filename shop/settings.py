@@ -388,9 +388,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-
-LOGGING = {
 # Content-Security-Policy (django-csp). Scripts only from this origin, or inline with the
 # request's nonce (request.csp_nonce); the storefront has no inline script at all, since
 # guest pages are cached whole and a cached nonce would not match the next response's.
@@ -415,6 +412,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
