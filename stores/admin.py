@@ -323,6 +323,13 @@ class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:stores_transfer_request")
 
+    def save_model(self, request, obj, form, change):
+        # Every field is read-only: a transfer changes only through its steps, which lock it first.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
     def get_urls(self):
         return [
             path("request/", self.admin_site.admin_view(self.request_view), name="stores_transfer_request"),

@@ -54,7 +54,8 @@ def is_head_office(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.is_staff and not StoreStaff.objects.filter(user=user).exists()
+    # Staff of some other department (the catalogue only) are not head office for the stores.
+    return user.is_staff and user.has_module_perms("stores") and not StoreStaff.objects.filter(user=user).exists()
 
 
 def stores_for(user):

@@ -228,3 +228,15 @@ def test_an_order_still_within_its_deadline_is_left_waiting(shopper, store, admi
 
     assert cancel_uncollected_pickups() == 0
     assert Order.objects.get(pk=order.pk).status == Order.Status.READY_FOR_PICKUP
+
+
+def test_the_order_list_links_to_the_verify_page(client, store):
+    client.force_login(make_staff("clerk", stores=[store]))
+
+    assert "/admin/orders/order/pickup/verify/" in client.get("/admin/orders/order/").content.decode()
+
+
+def test_someone_who_may_not_move_orders_cannot_open_the_verify_page(client, staff_user):
+    client.force_login(staff_user)
+
+    assert client.get("/admin/orders/order/pickup/verify/").status_code in (302, 403)
