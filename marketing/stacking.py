@@ -68,7 +68,7 @@ def coupon_may_stack_with(*, coupon_stackable_with_promotions: bool, promotion_a
 
 def points_multiplier(adjustment_params: Iterable[dict]) -> Decimal:
     """The points multiplier an order earns from its member-day promotions (rule 5); 1 without one."""
-    best = Decimal("1")
+    best = Decimal(1)
     for params in adjustment_params:
         raw = (params or {}).get("points_multiplier")
         if raw:

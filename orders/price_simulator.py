@@ -7,7 +7,6 @@ name. It only reads: nothing is reserved, redeemed or written.
 
 from dataclasses import dataclass
 
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required

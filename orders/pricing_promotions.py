@@ -16,7 +16,14 @@ from marketing import stacking
 from marketing.models import Promotion
 from marketing.rules import PromotionRule
 from orders.models import OrderAdjustment
-from orders.pricing import ZERO, Adjustment, PricedCart, PricedLine, PricingItem, apply_goods_adjustment
+from orders.pricing import (
+    ZERO,
+    Adjustment,
+    PricedCart,
+    PricedLine,
+    PricingItem,
+    apply_goods_adjustment,
+)
 from shop.money import to_money
 
 K = Promotion.Kind

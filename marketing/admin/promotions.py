@@ -13,7 +13,6 @@ from marketing.models import Promotion, PromotionThreshold, PromotionUse
 from marketing.services.promotions import promotion_state, set_promotions_active
 from shop.money import format_money
 
-
 # The figures each kind needs (Promotion's docstring); a threshold reduction needs steps or "for every" instead.
 REQUIRED_FIGURES = {
     Promotion.Kind.PERCENT: ["percent"],

@@ -157,7 +157,7 @@ def test_a_gift_that_ran_out_is_said_and_the_cart_still_prices():
 
     assert len(cart.lines) == 1
     with translation.override("en"):
-        assert "out of stock" in [a for a in cart.adjustments if a.kind == "promotion"][0].label
+        assert "out of stock" in next(a for a in cart.adjustments if a.kind == "promotion").label
 
 
 def test_free_shipping_over_a_threshold_waives_the_fee_in_the_shipping_step():

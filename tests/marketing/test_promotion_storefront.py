@@ -11,7 +11,12 @@ from django.utils import translation
 from marketing.models import Promotion
 from orders.services import add_to_cart
 from orders.services.cart import MemberCart
-from tests.factories import BrandFactory, CategoryFactory, ProductFactory, stocked_variant
+from tests.factories import (
+    BrandFactory,
+    CategoryFactory,
+    ProductFactory,
+    stocked_variant,
+)
 from tests.marketing.test_promotions import promotion, tiered
 
 pytestmark = pytest.mark.django_db
