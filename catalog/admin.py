@@ -20,7 +20,7 @@ from catalog.models import (
     Tag,
     Variant,
 )
-from catalog.tasks import make_thumbnails_task
+from shop.queue import queue_task
 
 
 @admin.register(Category)
@@ -159,7 +159,7 @@ class ProductAdmin(admin.ModelAdmin):
         product = form.instance
         services.refresh_product_summary(product_ids=[product.pk])
         for image in product.images.filter(card_thumbnail=""):
-            transaction.on_commit(partial(make_thumbnails_task.delay, image.pk))
+            transaction.on_commit(partial(queue_task, "catalog.tasks.make_thumbnails_task", image.pk))
 
     @admin.action(description=_("Publish the selected products"), permissions=["change"])
     def publish(self, request, queryset):

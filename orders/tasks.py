@@ -32,6 +32,14 @@ def count_order_task(order_id: int) -> bool:
     return count_order(order_id=order_id)
 
 
+@shared_task(time_limit=300, soft_time_limit=240)
+def count_uncounted_orders_task() -> int:
+    """Count recent completions whose counting task was lost; each order is claimed once, so repeats are harmless."""
+    from orders.services.membership import catch_up_completed_orders
+
+    return catch_up_completed_orders()
+
+
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def order_completed_task(order_id: int) -> bool:
     """The old name of count_order_task, for messages queued before it was renamed."""

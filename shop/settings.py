@@ -180,6 +180,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
     "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},
+    # Completions whose counting task was lost (the broker was down) are counted within two minutes.
+    "count-uncounted-orders": {"task": "orders.tasks.count_uncounted_orders_task", "schedule": 2 * 60},
 }
 # Checkout must not hang when Redis is down: a publish makes one connection attempt of half
 # a second and waits half a second at most for the answer, never retries, and while Redis is
