@@ -10,4 +10,5 @@ urlpatterns = [
     path("mine/", coupon_views.my_coupons, name="mine"),
     path("redeem/", coupon_views.redeem, name="redeem"),
     path("messages/", coupon_views.notifications, name="notifications"),
+    path("messages/read/", coupon_views.notifications_read, name="notifications-read"),
 ]

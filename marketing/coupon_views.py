@@ -67,5 +67,13 @@ def redeem(request):
 @require_GET
 def notifications(request):
     shown = list(Notification.objects.filter(user=request.user)[:50])
+    return render(request, "marketing/coupons/notifications.html", {
+        "notifications": shown, "has_unread": any(n.read_at is None for n in shown),
+    })
+
+
+@login_required
+@require_POST
+def notifications_read(request):
     coupon_services.mark_notifications_read(user_id=request.user.pk)
-    return render(request, "marketing/coupons/notifications.html", {"notifications": shown})
+    return redirect("coupons:notifications")

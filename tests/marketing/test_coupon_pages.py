@@ -139,6 +139,8 @@ def test_the_member_centre_counts_usable_coupons_and_shows_messages(signed_in, s
     assert overview.status_code == 200 and "/coupons/mine/" in overview.content.decode()
     messages_page = text_of(signed_in.get("/coupons/messages/"))
     assert "Happy birthday" in messages_page and "生日券" in messages_page
+    assert signed_in.post("/coupons/messages/read/").status_code == 302
+    assert "Messages (1)" not in text_of(signed_in.get("/account/"))
 
 
 # --- admin -------------------------------------------------------------------------------------------
