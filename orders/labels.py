@@ -36,7 +36,11 @@ def _shipping(params):
 
 
 def _shipping_discount(params):
+    if params.get("coupon"):
+        return _("Coupon %(code)s: free shipping") % {"code": params["coupon"]}
     amount = format_money(Decimal(str(params["free_over"])))
+    if params.get("promotion"):
+        return _("%(promotion)s: free shipping from %(amount)s") % {"promotion": params["promotion"], "amount": amount}
     if params.get("tier"):
         return _("%(tier)s members: free shipping from %(amount)s") % {"tier": params["tier"], "amount": amount}
     return _("Free shipping on orders from %(amount)s") % {"amount": amount}
@@ -51,8 +55,36 @@ def _floor(params):
 
 
 def _promotion(params):
-    # Marketing stores the promotion's name as shown when the order was placed.
-    return params["name"]
+    # Marketing stores the promotion's name as shown when the order was placed; the figures say what it did.
+    name = params["name"]
+    if params.get("gift"):
+        if not params.get("gift_in_stock", 1):
+            return _("%(name)s: the gift %(gift)s is out of stock") % {"name": name, "gift": params["gift"]}
+        return _("%(name)s: gift %(gift)s × %(quantity)s") % {
+            "name": name, "gift": params["gift"], "quantity": params.get("gift_quantity", 1)
+        }
+    if params.get("reached"):
+        return _("%(name)s (spent %(reached)s, %(discount)s off)") % {
+            "name": name, "reached": format_money(Decimal(params["reached"])),
+            "discount": format_money(Decimal(params["discount"])),
+        }
+    if params.get("points_multiplier"):
+        return _("%(name)s (points × %(multiplier)s)") % {"name": name, "multiplier": params["points_multiplier"]}
+    return name
+
+
+def promotion_hint(hint: dict) -> str:
+    """What the cart says about a promotion not reached yet: "spend ¥12 more for ¥20 off (满199减20)"."""
+    missing = format_money(Decimal(hint["missing"]))
+    if hint["kind"] == "gift":
+        return _("Spend %(missing)s more to get %(gift)s free (%(name)s)") % {
+            "missing": missing, "gift": hint["gift"], "name": hint["name"]
+        }
+    if hint["kind"] == "free_shipping":
+        return _("Spend %(missing)s more for free shipping (%(name)s)") % {"missing": missing, "name": hint["name"]}
+    return _("Spend %(missing)s more for %(discount)s off (%(name)s)") % {
+        "missing": missing, "discount": format_money(Decimal(hint["discount"])), "name": hint["name"]
+    }
 
 
 def _coupon(params):

@@ -18,7 +18,7 @@ knows its gross, its discount, its points and its net, and:
 
 The steps, in order (ARCHITECTURE.md):
 
-1. unit price of each variant                       — _unit_prices
+1. unit price of each variant (flash / group price)  — _unit_prices
 2. member tier discount                             — _tier_discount
 3. promotions (threshold, percentage, buy X get Y)  — marketing plugs in here
 4. coupon                                           — marketing plugs in here
@@ -36,9 +36,11 @@ app, so this module stays free of queries.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
 
+from marketing.rules import CouponRule
+from marketing.stacking import coupon_may_stack_with
 from orders.models import OrderAdjustment
 from shop.money import CENT, allocate, allocate_units, to_money
 
@@ -89,6 +91,12 @@ class PricingContext:
     # Stored value: how much the shopper wants to pay from the wallet, and holds.
     wallet_requested: Decimal = ZERO
     wallet_available: Decimal = ZERO
+    # Live promotions covering the cart (marketing.rules.PromotionRule), applied in step 3 and step 5.
+    promotions: tuple = ()
+    # Step 1: special unit prices (flash sale, group buy) as marketing.rules.UnitPriceRule, one per variant.
+    unit_price_rules: tuple = ()
+    # Step 4: the one coupon the shopper uses (chosen or picked as the best), resolved to the variants it covers.
+    coupon: CouponRule | None = None
 
 
 @dataclass(eq=False)
@@ -124,6 +132,8 @@ class PricedLine:
     points_used: int = 0
     points_value: Decimal = ZERO  # positive: its share of what the points paid
     shares: list[tuple[Adjustment, Decimal]] = field(default_factory=list)  # (adjustment, signed share)
+    price_rule: object = None  # the UnitPriceRule that set this line's unit price, if any
+    list_price: Decimal | None = None  # the normal unit price when a rule set a lower one
 
     @property
     def net_total(self) -> Decimal:
@@ -145,6 +155,15 @@ class PricedCart:
     weight_grams: int = 0
     points_used: int = 0
     wallet_amount: Decimal = ZERO  # paid from stored value
+    # How far the shopper is from a promotion not reached yet ("spend ¥12 more for ¥20 off"): plain dicts.
+    promotion_hints: list = field(default_factory=list)
+
+    @property
+    def promotion_hint_labels(self) -> list[str]:
+        """The hints in the reader's language ("Spend ¥12.00 more for ¥20.00 off (满199减20)")."""
+        from orders.labels import promotion_hint
+
+        return [promotion_hint(hint) for hint in self.promotion_hints]
 
     @property
     def amount_due(self) -> Decimal:
@@ -170,10 +189,13 @@ class PricedCart:
 def price_cart(items: list[PricingItem], context: PricingContext) -> PricedCart:
     """Price ``items`` in ``context``; no line and no total ever goes below zero."""
     cart = PricedCart()
-    _unit_prices(cart, items)
+    _unit_prices(cart, items, context.unit_price_rules)
     _tier_discount(cart, context)
-    # 3. promotions — marketing plugs in here with apply_goods_adjustment.
-    # 4. coupon — marketing plugs in here with apply_goods_adjustment.
+    if context.promotions:
+        from orders.pricing_promotions import apply_promotions  # it builds on this module's helpers
+
+        apply_promotions(cart, context.promotions)
+    _coupon(cart, context)
     _shipping(cart, context)
     _points(cart, context)
     _amount_due(cart)
@@ -181,14 +203,25 @@ def price_cart(items: list[PricingItem], context: PricingContext) -> PricedCart:
     return cart
 
 
-def _unit_prices(cart: PricedCart, items: list[PricingItem]) -> None:
+def _unit_prices(cart: PricedCart, items: list[PricingItem], rules=()) -> None:
+    by_variant = {rule.variant_id: rule for rule in rules}
     for item in items:
         if item.quantity <= 0:
             raise ValueError("a priced line has at least one unit")
         if item.unit_price < 0:
             raise ValueError("a unit price is never negative")
+        # A flash or group price covers the whole line or none of it: a line over the units the rule
+        # allows keeps the normal price (checkout refuses it while the rule is open to the shopper).
+        rule = by_variant.get(item.variant_id)
+        list_price = None
+        if rule is not None and item.quantity <= rule.max_units and 0 <= rule.price < item.unit_price:
+            list_price = item.unit_price
+            item = replace(item, unit_price=to_money(rule.price))
+        else:
+            rule = None
         # Round once per line, then sum the rounded lines.
-        cart.lines.append(PricedLine(item=item, line_total=to_money(item.unit_price * item.quantity)))
+        cart.lines.append(PricedLine(item=item, line_total=to_money(item.unit_price * item.quantity),
+                                     price_rule=rule, list_price=list_price))
     cart.subtotal = sum((line.line_total for line in cart.lines), ZERO)
     cart.weight_grams = sum(item.weight_grams * item.quantity for item in items)
 
@@ -277,6 +310,73 @@ def _tier_discount(cart: PricedCart, context: PricingContext) -> None:
         )
 
 
+# --- 4. coupon ----------------------------------------------------------------------------
+
+
+def coupon_covered_lines(cart: PricedCart, rule: CouponRule) -> list[int]:
+    """Indexes of the lines ``rule`` may take money off: in its scope, and stacking with their promotions."""
+    covered = []
+    for index, line in enumerate(cart.lines):
+        if not rule.covers_variant(line.item.variant_id):
+            continue
+        promotions = [adjustment for adjustment, _share in line.shares if adjustment.kind == Kind.PROMOTION]
+        if coupon_may_stack_with(coupon_stackable_with_promotions=rule.stackable_with_promotions,
+                                 promotion_adjustments=promotions):
+            covered.append(index)
+    return covered
+
+
+def coupon_base(cart: PricedCart, rule: CouponRule) -> Decimal:
+    """What the coupon's threshold is measured on: its covered lines after tier and promotions, before points.
+
+    Read on a cart priced without this coupon, it also says how far a threshold is (the cart's hint).
+    """
+    return sum(
+        (cart.lines[i].line_total - cart.lines[i].discount for i in coupon_covered_lines(cart, rule)
+         if not any(a.reference == rule.reference for a, _s in cart.lines[i].shares)),
+        ZERO,
+    )
+
+
+def coupon_discount(rule: CouponRule, base: Decimal) -> Decimal:
+    """The money a goods coupon takes off covered goods worth ``base`` (never more than ``base``)."""
+    if base <= 0 or base < rule.threshold:
+        return ZERO
+    if rule.kind == "percent":
+        amount = to_money(base * (rule.percent or ZERO) / 100)
+        if rule.max_discount is not None:
+            amount = min(amount, rule.max_discount)
+    elif rule.kind in ("cash_off", "threshold"):
+        amount = rule.amount or ZERO
+    else:  # free shipping acts on the fee, in step 5
+        return ZERO
+    return to_money(min(amount, base))
+
+
+def _coupon(cart: PricedCart, context: PricingContext) -> None:
+    rule = context.coupon
+    if rule is None or not cart.lines or rule.kind == "free_shipping":
+        return
+    covers = coupon_covered_lines(cart, rule)
+    amount = coupon_discount(rule, coupon_base(cart, rule))
+    if covers and amount > 0:
+        apply_goods_adjustment(
+            cart, kind=Kind.COUPON, amount=amount, params={"code": rule.code, "name": rule.name},
+            reference=rule.reference, covers=covers,
+        )
+
+
+def applied_coupon(cart: PricedCart) -> tuple[str, Decimal] | None:
+    """The code of the coupon this priced cart uses and what it saved (goods or shipping), or None."""
+    for adjustment in cart.adjustments:
+        if adjustment.reference.startswith("coupon:"):
+            return adjustment.reference.removeprefix("coupon:"), -adjustment.amount
+    return None
+
+
+# --- 5. shipping ---------------------------------------------------------------------------
+
+
 def shipping_fee_for(rule: ShippingRule, weight_grams: int) -> Decimal:
     """Base fee, plus the per-kg fee for each started kilogram over the included weight."""
     extra_grams = max(0, weight_grams - rule.included_weight_grams)
@@ -298,6 +398,26 @@ def _shipping(cart: PricedCart, context: PricingContext) -> None:
         # The tier's name is kept only when the tier's threshold is the one that made it free.
         params = {"free_over": str(to_money(free_over)), "tier": "" if free_over == rule.free_over else context.tier_name}
         cart.adjustments.append(Adjustment(kind=Kind.SHIPPING_DISCOUNT, amount=-fee, params=params, reference=rule.code))
+        return  # already free: neither a promotion nor a coupon is spent on it
+    if context.promotions:
+        from orders.pricing_promotions import free_shipping_over
+
+        # A free-shipping promotion only counts the goods it covers, so it is asked after the method's own rule.
+        reached = free_shipping_over(cart, context.promotions)
+        if reached is not None:
+            params = {"free_over": str(to_money(reached[0])), "tier": "", "promotion": reached[1].name}
+            cart.adjustments.append(
+                Adjustment(kind=Kind.SHIPPING_DISCOUNT, amount=-fee, params=params, reference=reached[1].reference)
+            )
+            return
+    coupon = context.coupon
+    if coupon is not None and coupon.kind == "free_shipping":
+        base = coupon_base(cart, coupon)
+        if base > 0 and base >= coupon.threshold:
+            cart.adjustments.append(Adjustment(
+                kind=Kind.SHIPPING_DISCOUNT, amount=-fee, params={"coupon": coupon.code, "name": coupon.name},
+                reference=coupon.reference,
+            ))
 
 
 def _points(cart: PricedCart, context: PricingContext) -> None:

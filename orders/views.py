@@ -28,7 +28,9 @@ from orders.services import (
 )
 from orders.services.cart import cart_items
 from orders.workflow import Actor
-from orders.services.checkout import member_for_checkout, price_lines
+from orders.group_views import clear_group_checkout, group_checkout_intent
+from orders.services.checkout import group_checkout_lines
+from orders.services.checkout import member_for_checkout, price_lines, price_with_coupons
 from shop.redirects import safe_target
 from stores.exceptions import StockError
 
@@ -40,14 +42,16 @@ def _back(request, fallback: str):
 @require_GET
 def cart_detail(request):
     items = cart_items(cart_for(request))
-    priced = None
+    priced = coupons = None
     if request.user.is_authenticated and items:
         # A member sees their tier discount, and each line's share of it, already here; shipping comes at checkout.
         sellable = [(item.variant, item.quantity) for item in items if not item.problem]
         choice = CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE)
-        priced = price_lines(sellable, choice, member_for_checkout(request.user.pk)) if sellable else None
+        coupons = price_with_coupons(sellable, choice, member_for_checkout(request.user.pk)) if sellable else None
+        priced = coupons.priced if coupons else None
         if priced is not None:
-            by_variant = {line.item.variant_id: line for line in priced.lines}
+            # A gift line (满赠) may be the same variant as a bought one: the bought line explains the price.
+            by_variant = {line.item.variant_id: line for line in priced.lines if not getattr(line, "is_gift", False)}
             for item in items:
                 item.priced = by_variant.get(item.variant.pk)
     return render(
@@ -57,7 +61,10 @@ def cart_detail(request):
             "items": items,
             "subtotal": sum((item.line_total for item in items), 0),
             "priced": priced,
+            "coupons": coupons,
             "has_problems": any(i.problem for i in items),
+            # The header badge from the lines already loaded, instead of a second query for the same rows.
+            "cart_count": sum(item.quantity for item in items),
         },
     )
 
@@ -103,7 +110,13 @@ def checkout(request):
         done = selectors.order_for_checkout_token(user_id=request.user.pk, token=request.POST.get("token"))
         if done is not None:
             return redirect("orders:order-pay", number=done.number)
-    lines = selectors.member_cart_lines(request.user.pk)
+    group = group_checkout_intent(request)  # a group-buy order (拼团): one unit bought beside the cart
+    try:
+        lines = group_checkout_lines(CheckoutChoice("", "", **group)) if group else selectors.member_cart_lines(request.user.pk)
+    except OrderError as err:
+        clear_group_checkout(request)
+        messages.error(request, err.message)
+        return redirect("orders:cart-detail")
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart-detail")
@@ -134,6 +147,7 @@ def checkout(request):
         payment_method=Order.PaymentMethod.ONLINE,
         address=initial_address,
         shipping_method=methods[0] if methods else None,
+        **group,
     )
     if data is not None and form.is_valid():
         cleaned = form.cleaned_data
@@ -149,6 +163,8 @@ def checkout(request):
             note=cleaned["note"],
             points_to_use=cleaned["points_to_use"] or 0,
             use_wallet=cleaned["use_wallet"],
+            coupon_code=form.chosen_coupon(),
+            **group,
         )
         if "place" in request.POST:
             try:
@@ -162,11 +178,13 @@ def checkout(request):
             except (OrderError, StockError, MemberError) as err:
                 messages.error(request, err.message)
             else:
+                clear_group_checkout(request)
                 return redirect("orders:order-pay", number=order.number)
     elif data is not None and "place" in request.POST:
         # Say so at the top too: an error on a field further down the page is easy to miss on a phone.
         messages.error(request, _("Please check the marked choices and place the order again."))
-    priced = price_lines(lines, choice, member)
+    coupons = price_with_coupons(lines, choice, member)
+    priced = coupons.priced
     # The page carries the total and the amount due it showed; placing the order compares against
     # both, so a changed price or a changed stored-value part is shown to the shopper before they pay.
     if data is None:
@@ -187,6 +205,8 @@ def checkout(request):
             "expected_total": priced.total,
             "expected_amount_due": priced.amount_due,
             "member": member,
+            "group_checkout": group,
+            "coupons": coupons,
             "max_points": member_services.max_points_for(priced.goods_after_discounts, member.points_balance),
         },
     )

@@ -189,6 +189,51 @@ def count_for_member(order, actor, data) -> None:
     transaction.on_commit(partial(queue_task, "orders.tasks.count_order_task", order.pk))
 
 
+def give_back_flash_and_group(order, actor, data) -> None:
+    """Flash units go back to their quota and a group place is left, once (marketing claims each)."""
+    from marketing.services.flash import release_flash_units
+    from marketing.services.groups import leave_group
+
+    release_flash_units(order_number=order.number)
+    if order.group_code:
+        leave_group(order_number=order.number)
+
+
+def promotion_uses_cancelled(order, actor, data) -> None:
+    """The order's promotions no longer count in their campaign figures (orders, discount, revenue)."""
+    from marketing.services.promotions import cancel_promotion_uses
+
+    cancel_promotion_uses(order_number=order.number)
+
+
+def settle_group(order, actor, data) -> None:
+    """A group order paid: if it was the last place to be paid, the whole group moves on."""
+    if order.group_code:
+        from orders.services.group_orders import settle_group_if_full
+
+        if settle_group_if_full(group_code=order.group_code):
+            order.refresh_from_db(fields=["is_waiting_for_group"])
+
+
+def coupon_back(order, actor, data) -> None:
+    """The order's coupon goes back to the member's wallet (cancelled, expired or refused); expiry still applies."""
+    from marketing.services.coupons import release_coupons
+
+    release_coupons(order_number=order.number)
+
+
+def coupon_back_after_refund(order, actor, data) -> None:
+    """A full refund gives the coupon back only while it is still valid, if MARKETING_RETURN_COUPON_ON_FULL_REFUND."""
+    from marketing.services.coupons import release_coupons
+
+    if getattr(settings, "MARKETING_RETURN_COUPON_ON_FULL_REFUND", True):
+        release_coupons(order_number=order.number, only_if_valid=True)
+    else:
+        from marketing.models import PromotionUse
+
+        PromotionUse.objects.filter(order_number=order.number, coupon_template__isnull=False).update(is_cancelled=True)
+
+
 def issue_pickup_code(order, actor, data) -> None:
     """Ready for pick-up: the shopper gets a code to show and a date to come by (orders/services/pickup.py)."""
     from orders.services.pickup import issue_pickup_code as issue
@@ -228,7 +273,12 @@ def _auto_complete_cutoff():
 
 def _ship_source(order: Order) -> bool:
     # Paid orders ship; a placed order only when the courier collects the money (cash on delivery).
-    return order.status == S.PAID or order.payment_method == PM.CASH_ON_DELIVERY
+    return (order.status == S.PAID or order.payment_method == PM.CASH_ON_DELIVERY) and not_waiting_for_group(order)
+
+
+def not_waiting_for_group(order: Order) -> bool:
+    # A group-buy order is not fulfilled before its group fills: it may still be refunded whole.
+    return not order.is_waiting_for_group
 
 
 STAFF = frozenset({ActorKind.STORE_STAFF, ActorKind.HQ})
@@ -266,16 +316,18 @@ class Edge:
 
 EDGES: list[Edge] = [
     Edge("pay", _("Record payment"), frozenset({S.PENDING_PAYMENT}), S.PAID, SYSTEM,
-         effects=(email("order_paid"),)),
+         effects=(settle_group, email("order_paid"))),
     Edge("cancel", _("Cancel order"), frozenset({S.PENDING_PAYMENT, S.PLACED}), S.CANCELLED,
          frozenset({ActorKind.SHOPPER, *STAFF, ActorKind.SYSTEM}),
-         effects=(release_reservation, points_back, wallet_back, email("order_cancelled")),
+         effects=(release_reservation, points_back, wallet_back, give_back_flash_and_group, promotion_uses_cancelled,
+                  coupon_back, email("order_cancelled")),
          hint=_("A paid order is cancelled by refunding it in full, which pays the money back.")),
     Edge("ship", _("Ship"), frozenset({S.PAID, S.PLACED}), S.SHIPPED, STAFF, fulfilment=F_.DELIVERY,
          when=_ship_source, needs=("carrier", "tracking_number"),
          effects=(record_shipment, deduct_reservation, email("order_shipped"))),
     Edge("ready_for_pickup", _("Mark ready for pick-up"), frozenset({S.PAID}), S.READY_FOR_PICKUP, STAFF,
-         fulfilment=F_.PICKUP, effects=(issue_pickup_code, email("order_ready_for_pickup"))),
+         fulfilment=F_.PICKUP, when=not_waiting_for_group,
+         effects=(issue_pickup_code, email("order_ready_for_pickup"))),
     Edge("hand_over", _("Hand over in store"), frozenset({S.READY_FOR_PICKUP}), S.COMPLETED, STAFF,
          fulfilment=F_.PICKUP, needs=("pickup_code",), check=pickup_code_matches,
          effects=(deduct_reservation, count_for_member), note=_("Picked up in store")),
@@ -286,7 +338,8 @@ EDGES: list[Edge] = [
          fulfilment=F_.DELIVERY, effects=(record_cash_collected, count_for_member)),
     Edge("refuse_delivery", _("Delivery refused (cash on delivery)"), frozenset({S.SHIPPED}), S.CANCELLED, STAFF,
          fulfilment=F_.DELIVERY, payment_methods=frozenset({PM.CASH_ON_DELIVERY}),
-         effects=(restock_sent_goods, points_back, wallet_back, email("order_cancelled")),
+         effects=(restock_sent_goods, points_back, wallet_back, give_back_flash_and_group, promotion_uses_cancelled,
+                  coupon_back, email("order_cancelled")),
          note=_("The customer refused the delivery; the goods went back to stock")),
     Edge("auto_confirm_receipt", _("Confirm receipt automatically"), frozenset({S.SHIPPED}), S.COMPLETED, SYSTEM,
          fulfilment=F_.DELIVERY, when=lambda order: is_not_cash_on_delivery(order) and shipped_long_enough_ago(order),
@@ -294,8 +347,10 @@ EDGES: list[Edge] = [
     # Moves a refund makes (orders/payments): the refund itself gives the money and the points share
     # back; the edge does what the state change means for the goods.
     Edge("refund_cancel", _("Cancel with a full refund"), frozenset({S.PAID, S.READY_FOR_PICKUP}), S.CANCELLED,
-         SYSTEM, effects=(release_reservation, email("order_cancelled"))),
-    Edge("refund_close", _("Close with a full refund"), frozenset({S.SHIPPED, S.COMPLETED}), S.REFUNDED, SYSTEM),
+         SYSTEM, effects=(release_reservation, give_back_flash_and_group, promotion_uses_cancelled, coupon_back_after_refund,
+                         email("order_cancelled"))),
+    Edge("refund_close", _("Close with a full refund"), frozenset({S.SHIPPED, S.COMPLETED}), S.REFUNDED, SYSTEM,
+         effects=(promotion_uses_cancelled, coupon_back_after_refund)),
 ]
 EDGES_BY_NAME = {edge.name: edge for edge in EDGES}
 

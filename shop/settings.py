@@ -308,7 +308,8 @@ CATALOG_THUMBNAIL_SIZES = {"card": (400, 400), "detail": (900, 900)}
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24, minimum=1)
 CATALOG_RECENTLY_VIEWED = 8
 # Extra context for the product page from apps the catalogue must not import.
-CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability"]
+CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability", "marketing.product_page.product_flash_and_group_context",
+                                     "marketing.coupon_selectors.product_coupons_context"]
 # Which stock serves a delivery order: "warehouses-first" (online warehouses, then
 # stores, each by priority) or "priority" (store priority alone).
 SHOP_DELIVERY_SOURCE_ORDER = env_str("SHOP_DELIVERY_SOURCE_ORDER", "warehouses-first")
@@ -318,6 +319,19 @@ if SHOP_DELIVERY_SOURCE_ORDER not in ("warehouses-first", "priority"):
 ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
 # Hours to pay by bank transfer (a trip to the bank takes longer than paying online).
 ORDER_BANK_TRANSFER_HOURS = env_int("ORDER_BANK_TRANSFER_HOURS", 48, minimum=1)
+# Minutes to pay a flash-sale or group-buy order: scarce flash units and group slots come back quickly.
+MARKETING_FLASH_PAYMENT_MINUTES = env_int("MARKETING_FLASH_PAYMENT_MINUTES", 15, minimum=1)
+# Coupons: members whose birthday falls within this many days get their tier's birthday coupon (daily beat task,
+# once a year); a full refund gives the order's coupon back while it is still valid.
+MARKETING_BIRTHDAY_WINDOW_DAYS = env_int("MARKETING_BIRTHDAY_WINDOW_DAYS", 7, minimum=0)
+MARKETING_RETURN_COUPON_ON_FULL_REFUND = env_bool("MARKETING_RETURN_COUPON_ON_FULL_REFUND", True)
+# Validity of a coupon whose template gives neither a fixed end nor a number of days.
+MARKETING_COUPON_DEFAULT_DAYS = env_int("MARKETING_COUPON_DEFAULT_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["birthday-coupons"] = {
+    "task": "marketing.tasks.issue_birthday_coupons_task", "schedule": crontab(hour=8, minute=5),
+}
+# Group buys whose deadline passed are closed (members refunded) by this beat entry.
+CELERY_BEAT_SCHEDULE["close-overdue-groups"] = {"task": "orders.tasks.close_overdue_groups_task", "schedule": 60}
 # Days after shipping when a delivery the shopper never confirmed counts as received (cash on delivery excepted:
 # staff confirm the cash). Checked hourly by orders.tasks.auto_confirm_receipts_task.
 ORDER_AUTO_COMPLETE_DAYS = env_int("ORDER_AUTO_COMPLETE_DAYS", 10, minimum=1)

@@ -13,12 +13,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.models import Variant
+from catalog.models import Variant, visible_product
+from marketing.live_promotions import load_promotion_table, promotion_rules_for
+from marketing.services import flash as flash_services
+from marketing.services import promotions as promotion_services
+from marketing.services import groups as group_services
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders import workflow
 from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
-from orders.locks import lock_cart
+from orders.locks import lock_cart, lock_member
 from orders.models import CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, Payment, ShippingMethod
 from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
 from orders.selectors import delivery_sources_with, member_cart_lines, pickup_stores_for, shipping_methods_for
@@ -53,6 +57,12 @@ class CheckoutChoice:
     note: str = ""
     points_to_use: int = 0
     use_wallet: bool = False
+    # None: the best applicable coupon is chosen automatically; "": no coupon; else a coupon or bulk code.
+    coupon_code: str | None = None
+    # A group-buy order (拼团): one unit of the campaign's variant at the group price, bought beside the
+    # cart (the cart is left alone); with a share code it joins that group, without one it starts a group.
+    group_buy_id: int | None = None
+    group_code: str = ""
 
 
 def shipping_rule(method: ShippingMethod | None) -> ShippingRule | None:
@@ -88,10 +98,19 @@ def pricing_items(lines: list[tuple[Variant, int]]) -> list[PricingItem]:
     ]
 
 
-def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice, member: MemberProfile | None = None) -> PricedCart:
-    """Price the lines for this choice; the member's tier, points and wallet come from ``member``."""
+def price_lines(
+    lines: list[tuple[Variant, int]], choice: CheckoutChoice, member: MemberProfile | None = None, *, at=None
+) -> PricedCart:
+    """Price the lines for this choice; the member's tier, points, wallet and coupons come from ``member``.
+
+    ``at`` (now by default) picks the promotions running then: the admin's price simulator asks for other times.
+    """
+    return price_with_coupons(lines, choice, member, at=at).priced
+
+
+def _pricing_context(lines, choice: CheckoutChoice, member: MemberProfile | None, at=None) -> PricingContext:
     tier = member.tier if member else None
-    context = PricingContext(
+    return PricingContext(
         is_pickup=choice.fulfilment == Order.Fulfilment.PICKUP,
         shipping=shipping_rule(choice.shipping_method),
         tier_name=tier.name if tier else "",
@@ -103,8 +122,49 @@ def price_lines(lines: list[tuple[Variant, int]], choice: CheckoutChoice, member
         points_max_share=settings.MEMBERS_POINTS_MAX_SHARE,
         wallet_requested=member.wallet_balance if member and choice.use_wallet else Decimal("0"),
         wallet_available=member.wallet_balance if member else Decimal("0"),
+        unit_price_rules=_unit_price_rules(lines, choice, member),
+        promotions=_promotion_rules(lines, choice, tier, at),
     )
-    return price_cart(pricing_items(lines), context)
+
+
+def price_with_coupons(lines, choice: CheckoutChoice, member: MemberProfile | None = None, *, at=None):
+    """Price the lines with the coupon the shopper chose, or the best one they hold (orders.services.coupon_choice)."""
+    from orders.services.coupon_choice import choose_coupon
+
+    return choose_coupon(pricing_items(lines), [variant for variant, _q in lines],
+                         _pricing_context(lines, choice, member, at), choice.coupon_code, member)
+
+
+def _promotion_rules(lines, choice: CheckoutChoice, tier, at) -> tuple:
+    """Step 3's promotions running at ``at`` for this member's tier; a group order's group price is its deal."""
+    if choice.group_buy_id is not None or not lines:
+        return ()
+    # The live table holds promotions not ended yet; a simulation of the past reads the ended ones too.
+    table = load_promotion_table(include_ended=True) if at is not None and at < timezone.now() else None
+    return promotion_rules_for([variant for variant, _q in lines], tier_id=tier.pk if tier else None, at=at, table=table)
+
+
+def _unit_price_rules(lines, choice: CheckoutChoice, member: MemberProfile | None) -> tuple:
+    """Step 1's special prices: live flash sales for this member, or the group price of a group order."""
+    if choice.group_buy_id is not None:
+        try:
+            return (group_services.group_price_rule(group_services.live_group_buy(group_buy_id=choice.group_buy_id)),)
+        except group_services.GroupBuyError:
+            return ()
+    return tuple(flash_services.flash_price_rules(
+        user_id=member.user_id if member else None, variant_ids=[variant.pk for variant, _q in lines]
+    ))
+
+
+def group_checkout_lines(choice: CheckoutChoice) -> list[tuple[Variant, int]]:
+    """The one line a group order holds (its variant, one unit), with ``on_sale`` as cart lines carry it."""
+    try:
+        campaign = group_services.live_group_buy(group_buy_id=choice.group_buy_id)
+    except group_services.GroupBuyError as err:
+        raise CheckoutError(err.message) from None
+    variant = Variant.objects.select_related("product").prefetch_related("option_values").get(pk=campaign.variant_id)
+    variant.on_sale = Variant.objects.filter(visible_product("product__"), pk=variant.pk, is_active=True).exists()
+    return [(variant, 1)]
 
 
 def member_for_checkout(user_id: int) -> MemberProfile:
@@ -203,17 +263,21 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     twin = Order.objects.filter(checkout_token=token).first()
     if twin is not None:
         return twin
-    if cart is None:
+    is_group = choice.group_buy_id is not None
+    if cart is None and not is_group:
         raise CheckoutError(_("Your cart is empty."))
-    lines = member_cart_lines(user_id)
+    lines = group_checkout_lines(choice) if is_group else member_cart_lines(user_id)
     _check_lines(lines)
     _check_choice(choice, user_id)
     member = member_for_checkout(user_id)
-    priced = price_lines(lines, choice, member)
+    coupons = price_with_coupons(lines, choice, member)
+    priced = coupons.priced
     if expected_total is not None and priced.total != expected_total:
         raise PricesChanged(expected=expected_total, actual=priced.total)
     if expected_amount_due is not None and priced.amount_due != expected_amount_due:
         raise AmountDueChanged(expected=expected_amount_due, actual=priced.amount_due)
+    if coupons.error and choice.coupon_code:
+        raise CheckoutError(coupons.error)
 
     wanted = [(variant.pk, quantity) for variant, quantity in lines]
     names = {variant.pk: variant.product.name for variant, _q in lines}
@@ -223,11 +287,13 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
         sources = _delivery_sources(wanted, names)
     first = next(sources)
 
+    _check_flash_quantities(user_id, lines, priced)
     order = _create_order(user_id, token, choice, priced, first)
-    CartLine.objects.filter(cart=cart).delete()
+    if not is_group:  # a group order is bought beside the cart
+        CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
     # Stock rows are locked as late as possible, so buyers of the same SKU wait on each other only briefly.
-    store = _reserve_somewhere(first, sources, wanted, order.number)
+    store = _reserve_with_gifts(first, sources, wanted, order, priced)
     if store.pk != first.pk:
         Order.objects.filter(pk=order.pk).update(store=store)
         order.store = store
@@ -244,9 +310,88 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
             status=Payment.Status.SUCCEEDED,
             transaction_id=f"wallet-{order.number}",
         )
+    promotion_services.record_promotion_uses(
+        order_number=order.number, user_id=user_id, order_total=priced.total, uses=promotion_uses(priced)
+    )
+    # 5. flash quotas and group slots, after the member lock (their own guarded UPDATEs).
+    _take_flash_and_group(order, choice, priced)
+    # 5. the coupon, after the member row: used once, whatever other tabs submit at this moment.
+    _use_coupon(user_id, order, priced)
     if priced.amount_due == 0:
         workflow.apply_action(order, "pay", workflow.Actor.system(), note=_("Paid in full from stored value"))
     return order
+
+
+def _check_flash_quantities(user_id: int, lines, priced: PricedCart) -> None:
+    """A line over the member's flash allowance is refused rather than sold at two prices."""
+    for (variant, quantity), line in zip(lines, priced.lines):
+        if line.price_rule is None:
+            try:
+                flash_services.check_flash_quantity(
+                    user_id=user_id, variant_id=variant.pk, quantity=quantity, name=variant.product.name
+                )
+            except flash_services.FlashSaleError as err:
+                raise CheckoutError(err.message) from None
+
+
+def _take_flash_and_group(order: Order, choice: CheckoutChoice, priced: PricedCart) -> None:
+    """Take the flash units and the group slot this order was priced with, or refuse the whole checkout.
+
+    Locks the member's account first (lock order step 4) so one member's tabs
+    queue here and the per-member flash limit is counted once; a refusal
+    raises CheckoutError and the checkout's transaction writes nothing.
+    """
+    flash = [line for line in priced.lines if line.price_rule is not None and line.price_rule.kind == "flash"]
+    is_group = choice.group_buy_id is not None
+    if not flash and not is_group:
+        return
+    if is_group and order.status == Order.Status.PLACED:
+        # The group succeeds on its members' payments; cash collected at the door comes too late.
+        raise CheckoutError(_("Pay online or by transfer to join a group; cash on delivery is not possible."))
+    lock_member(order.user_id)
+    fields = []
+    try:
+        for line in flash:
+            flash_services.take_flash_units(
+                user_id=order.user_id, order_number=order.number,
+                flash_sale_id=int(line.price_rule.reference.split(":")[1]), quantity=line.item.quantity,
+            )
+        if is_group:
+            if choice.group_code:
+                group = group_services.join_group(code=choice.group_code, user_id=order.user_id, order_number=order.number)
+            else:
+                group = group_services.start_group(
+                    group_buy_id=choice.group_buy_id, user_id=order.user_id, order_number=order.number
+                )
+            order.group_code, order.is_waiting_for_group = group.code, True
+            fields += ["group_code", "is_waiting_for_group"]
+    except (flash_services.FlashSaleError, group_services.GroupBuyError) as err:
+        raise CheckoutError(err.message) from None
+    # Flash and group orders hold scarce places: unpaid, they give them back quickly.
+    if order.expires_at is not None:
+        order.expires_at = min(order.expires_at, timezone.now() + timedelta(minutes=settings.MARKETING_FLASH_PAYMENT_MINUTES))
+        fields.append("expires_at")
+    if fields:
+        order.save(update_fields=fields)
+
+
+def _use_coupon(user_id: int, order: Order, priced: PricedCart) -> None:
+    from marketing.coupon_selectors import unredeemed_code
+    from marketing.services.coupons import CouponError, redeem_code, use_coupon
+    from orders.locks import lock_member
+    from orders.pricing import applied_coupon
+
+    used = applied_coupon(priced)
+    if used is None:
+        return
+    code, saving = used
+    lock_member(user_id)
+    try:
+        if unredeemed_code(code) is not None:  # a bulk code typed at checkout joins the wallet, then is used
+            code = redeem_code(code=code, user_id=user_id).code
+        use_coupon(code=code, user_id=user_id, order_number=order.number, discount=saving, order_total=priced.total)
+    except CouponError as err:
+        raise CheckoutError(err.message) from None
 
 
 def _delivery_sources(wanted, names) -> Iterator[Store]:
@@ -274,6 +419,41 @@ def _raise_delivery_shortage(wanted, names):
             _("No single warehouse has everything in your cart; pick up in a store or order the items separately.")
         )
     raise OutOfStock(shortages=shortages, names=names)
+
+
+def promotion_uses(priced: PricedCart) -> dict[int, Decimal]:
+    """What each promotion gave on this priced cart (goods and shipping), by promotion id: the campaign figures."""
+    uses: dict[int, Decimal] = {}
+    for adjustment in priced.adjustments:
+        if adjustment.reference.startswith("promotion:"):
+            promotion_id = int(adjustment.reference.removeprefix("promotion:"))
+            uses[promotion_id] = uses.get(promotion_id, Decimal("0.00")) - adjustment.amount
+    return uses
+
+
+def _reserve_with_gifts(first: Store, sources: Iterator[Store], wanted, order: Order, priced: PricedCart) -> Store:
+    """Reserve the goods, and the gifts (满赠) with them when the store has them; a missing gift never stops the order.
+
+    The gifts join the goods in one reservation, so the stock rows are still
+    locked once, in pk order. If that store is short of anything, the goods
+    are reserved on their own (in it or the next source) and the gift lines
+    are dropped from the order, whose gift adjustment then says it ran out.
+    """
+    gifts = [(line.item.variant_id, line.item.quantity) for line in priced.lines if getattr(line, "is_gift", False)]
+    if not gifts:
+        return _reserve_somewhere(first, sources, wanted, order.number)
+    try:
+        reserve_stock(store_id=first.pk, lines=wanted + gifts, reference=order.number)
+        return first
+    except OutOfStock:
+        pass
+    store = _reserve_somewhere(first, sources, wanted, order.number)
+    gift_ids = {variant_id for variant_id, _q in gifts}
+    OrderLine.objects.filter(order=order, variant_id__in=gift_ids, unit_price=0, line_total=0).delete()
+    for adjustment in order.adjustments.filter(kind=OrderAdjustment.Kind.PROMOTION, params__has_key="gift"):
+        adjustment.params = {**adjustment.params, "gift_in_stock": 0}
+        adjustment.save(update_fields=["params"])
+    return store
 
 
 def _reserve_somewhere(first: Store, others: Iterator[Store], wanted, reference: str) -> Store:

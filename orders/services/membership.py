@@ -14,9 +14,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.stacking import points_multiplier
 from members import services as member_services
 from members.models import PointsEntry
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderAdjustment, OrderEvent
 
 ZERO = Decimal("0.00")
 
@@ -57,7 +58,13 @@ def count_order(*, order_id: int) -> bool:
             return False
         order = Order.objects.get(pk=order_id)
         kept = order.total - order.refunded_total
-        member_services.award_points_for_order(user_id=order.user_id, order_number=order.number, amount=kept)
+        # A member day (会员日) recorded its points multiplier on the order's adjustment when it was placed.
+        multiplier = points_multiplier(
+            order.adjustments.filter(kind=OrderAdjustment.Kind.PROMOTION).values_list("params", flat=True)
+        )
+        member_services.award_points_for_order(
+            user_id=order.user_id, order_number=order.number, amount=kept * multiplier
+        )
         # Spend counts even when the order earns no points (a tiny order, a zero multiplier).
         member_services.record_order_activity(user_id=order.user_id, spend_delta=kept, at=order.completed_at)
         member_services.evaluate_tier(
@@ -68,7 +75,16 @@ def count_order(*, order_id: int) -> bool:
             allow_downgrade=False,
         )
         # Once per invitee (members keeps the reward unique): the first order that is counted earns it.
-        member_services.reward_referral(invitee_user_id=order.user_id, order_number=order.number)
+        reward = member_services.reward_referral(invitee_user_id=order.user_id, order_number=order.number)
+        # Coupons issued automatically: the first counted order's, and the inviter's reward (once each).
+        from marketing.services.coupons import on_order_counted
+
+        on_order_counted(
+            user_id=order.user_id, order_number=order.number,
+            is_first_order=not Order.objects.filter(user_id=order.user_id, counted_at__isnull=False)
+            .exclude(pk=order.pk).exists(),
+            referrer_user_id=reward.referrer.user_id if reward else None,
+        )
     return True
 
 
