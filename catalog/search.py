@@ -83,7 +83,11 @@ def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
         output_field=IntegerField(),
     )
     match = _postgres_match(terms, every_term) if connection.vendor == "postgresql" else every_term
-    candidates = queryset.filter(match).order_by("-created_at", "-id").values("pk")[:MAX_CANDIDATES]
+    # Fetched once as a list: the page's count, brand facets and rows then look up at most
+    # MAX_CANDIDATES primary keys instead of each running the match again.
+    candidates = list(
+        queryset.filter(match).order_by("-created_at", "-id").values_list("pk", flat=True)[:MAX_CANDIDATES]
+    )
     return queryset.filter(pk__in=candidates).annotate(rank=rank)
 
 
