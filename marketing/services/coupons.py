@@ -25,7 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketing.models import Coupon, CouponCode, CouponTemplate, Notification, PromotionUse
+from marketing.models import (
+    Coupon,
+    CouponCode,
+    CouponTemplate,
+    Notification,
+    PromotionUse,
+)
 from members.models import MemberProfile
 
 ZERO = Decimal("0.00")
@@ -96,8 +102,9 @@ def _template_refusal(template: CouponTemplate, member: MemberProfile, *, now) -
 def _lock_member(user_id: int) -> MemberProfile:
     member = MemberProfile.objects.select_for_update().filter(user_id=user_id).first()
     if member is None:
-        from members.services import ensure_member
         from django.contrib.auth import get_user_model
+
+        from members.services import ensure_member
 
         ensure_member(user=get_user_model().objects.get(pk=user_id))
         member = MemberProfile.objects.select_for_update().get(user_id=user_id)

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from marketing import coupon_selectors
 from marketing.services.coupons import CouponError, clean_code, coupon_refusal
-from orders.pricing import PricedCart, PricingContext, applied_coupon, coupon_base, price_cart
+from orders.pricing import (
+    PricedCart,
+    PricingContext,
+    applied_coupon,
+    coupon_base,
+    price_cart,
+)
 from shop.money import format_money
 
 ZERO = Decimal("0.00")

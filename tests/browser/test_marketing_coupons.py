@@ -10,7 +10,11 @@ from playwright.sync_api import expect
 
 from marketing.models import Coupon, CouponTemplate
 from orders.models import Order
-from tests.browser.steps import add_to_cart_on_the_product_page, fits_the_screen, go_to_checkout_from_the_cart
+from tests.browser.steps import (
+    add_to_cart_on_the_product_page,
+    fits_the_screen,
+    go_to_checkout_from_the_cart,
+)
 from tests.browser.test_checkout import log_in
 from tests.factories import AddressFactory, ShippingMethodFactory, stocked_variant
 

@@ -21,10 +21,10 @@ def coupon_template(db):
         scope = {key: fields.pop(key) for key in list(fields) if key in (
             "categories", "brands", "products", "variants", "excluded_products", "excluded_variants", "tiers")}
         now = timezone.now()
-        defaults = dict(
-            name="满100减20", kind=CouponTemplate.Kind.THRESHOLD, amount=Decimal("20.00"), threshold=Decimal("100.00"),
-            valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30), is_claimable=True,
-        )
+        defaults = {
+            "name": "满100减20", "kind": CouponTemplate.Kind.THRESHOLD, "amount": Decimal("20.00"), "threshold": Decimal("100.00"),
+            "valid_from": now - timedelta(days=1), "valid_until": now + timedelta(days=30), "is_claimable": True,
+        }
         defaults.update(fields)
         template = CouponTemplate.objects.create(**defaults)
         for relation, objects in scope.items():

@@ -15,18 +15,23 @@ from orders.exceptions import CheckoutError
 from orders.models import Order, OrderAdjustment
 from orders.services import add_to_cart, place_order
 from orders.services.cart import MemberCart
-from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
+from stores.models import Store
+from tests.factories import (
+    AddressFactory,
+    ShippingMethodFactory,
+    StoreFactory,
+    stocked_variant,
+)
 from tests.orders.conftest import delivery_choice
 from tests.orders.test_checkout_races import run_together, unexpected
-from stores.models import Store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def template(**fields):
     now = timezone.now()
-    defaults = dict(name="满100减20", kind="threshold", amount=Decimal("20.00"), threshold=Decimal("100.00"),
-                    valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=3), is_claimable=True)
+    defaults = {"name": "满100减20", "kind": "threshold", "amount": Decimal("20.00"), "threshold": Decimal("100.00"),
+                    "valid_from": now - timedelta(days=1), "valid_until": now + timedelta(days=3), "is_claimable": True}
     return CouponTemplate.objects.create(**{**defaults, **fields})
 
 

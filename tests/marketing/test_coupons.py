@@ -9,7 +9,13 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from marketing.models import Coupon, CouponCode, CouponTemplate, Notification, PromotionUse
+from marketing.models import (
+    Coupon,
+    CouponCode,
+    CouponTemplate,
+    Notification,
+    PromotionUse,
+)
 from marketing.rules import CouponRule
 from marketing.services import coupons as coupon_services
 from marketing.services.coupons import CouponError
@@ -44,7 +50,7 @@ def item(variant_id, price, quantity=1):
 
 
 def rule(**fields):
-    defaults = dict(code="C1", name="coupon", kind="threshold", amount=D("20.00"), threshold=D("100.00"))
+    defaults = {"code": "C1", "name": "coupon", "kind": "threshold", "amount": D("20.00"), "threshold": D("100.00")}
     defaults.update(fields)
     return CouponRule(**defaults)
 
@@ -270,9 +276,9 @@ def test_bad_codes_get_a_clear_message_and_never_an_error_page(cart_of_150, addr
 
 
 def test_the_checkout_page_answers_bad_codes_with_a_message(client, shopper, cart_of_150, address, express):
-    from tests.conftest import SHOPPER_PASSWORD
     from orders.services import add_to_cart
     from orders.services.cart import MemberCart
+    from tests.conftest import SHOPPER_PASSWORD
 
     add_to_cart(cart=MemberCart(shopper), variant_id=cart_of_150[0][0].pk, quantity=1)
     client.login(username="shopper", password=SHOPPER_PASSWORD)
