@@ -343,6 +343,8 @@ CELERY_BEAT_SCHEDULE["auto-confirm-receipts"] = {
 ORDER_PICKUP_DAYS = env_int("ORDER_PICKUP_DAYS", 3, minimum=1)
 ORDER_PICKUP_MAX_FAILURES = env_int("ORDER_PICKUP_MAX_FAILURES", 5, minimum=1)
 ORDER_PICKUP_LOCK_MINUTES = env_int("ORDER_PICKUP_LOCK_MINUTES", 15, minimum=1)
+# Codes typed alone that match no waiting order, per staff member and lock period, before the number is required.
+ORDER_PICKUP_MAX_LOOKUP_MISSES = env_int("ORDER_PICKUP_MAX_LOOKUP_MISSES", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["cancel-uncollected-pickups"] = {
     "task": "orders.tasks.cancel_uncollected_pickups_task", "schedule": crontab(minute="*/15"),
 }

@@ -144,20 +144,39 @@ def waiting_pickups_for(actor):
     return queryset
 
 
+def _lookup_misses_key(actor) -> str:
+    return f"pickup:code-misses:{getattr(actor.user, 'pk', 'system')}"
+
+
 def find_pickup_order(*, actor, number: str = "", code: str = "") -> Order:
     """The waiting order a clerk means: by number, or by its code alone within their stores.
 
-    Another store's order is as unknown as a missing one. Raises PickupOrderNotFound.
+    Another store's order is as unknown as a missing one. A code alone that
+    matches no order counts against the staff member (there is no order to
+    count it on): after ORDER_PICKUP_MAX_LOOKUP_MISSES in a lock period they
+    must give the order number, so nobody can walk through the codes.
+    Raises PickupOrderNotFound.
     """
+    from django.core.cache import cache
+
     queryset = waiting_pickups_for(actor).select_related("store", "user")
     number = (number or "").strip()
     if number:
         order = queryset.filter(number__iexact=number).first()
     else:
+        key, limit = _lookup_misses_key(actor), int(getattr(settings, "ORDER_PICKUP_MAX_LOOKUP_MISSES", 20))
+        if (cache.get(key) or 0) >= limit:
+            raise PickupOrderNotFound(_("Too many codes that matched no order: enter the order number with the code."))
         matches = list(queryset.filter(pickup_code=code)[:2]) if re.fullmatch(r"\d{6}", code or "") else []
         if len(matches) > 1:
             raise PickupOrderNotFound(_("More than one order waits with this code: enter the order number too."))
         order = matches[0] if matches else None
+        if order is None:
+            cache.add(key, 0, timeout=lock_minutes() * 60)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr: start again
+                cache.set(key, 1, timeout=lock_minutes() * 60)
     if order is None:
         raise PickupOrderNotFound(_("No order waiting for pick-up matches this in your stores."))
     return order

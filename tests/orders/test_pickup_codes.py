@@ -240,3 +240,20 @@ def test_someone_who_may_not_move_orders_cannot_open_the_verify_page(client, sta
     client.force_login(staff_user)
 
     assert client.get("/admin/orders/order/pickup/verify/").status_code in (302, 403)
+
+
+def test_codes_alone_that_match_nothing_soon_need_the_order_number(shopper, store, admin_user, settings):
+    from orders.services.pickup import find_pickup_order
+
+    settings.ORDER_PICKUP_MAX_LOOKUP_MISSES = 3
+    order, _variant = ready_order(shopper, store, admin_user)
+    actor = workflow.staff_actor(make_staff("clerk", stores=[store]))
+    misses = [f"{n:06d}" for n in range(10) if f"{n:06d}" != order.pickup_code][:3]
+
+    for code in misses:
+        with pytest.raises(PickupOrderNotFound):
+            find_pickup_order(actor=actor, code=code)
+    with pytest.raises(PickupOrderNotFound, match="enter the order number"):
+        find_pickup_order(actor=actor, code=order.pickup_code)
+
+    assert find_pickup_order(actor=actor, number=order.number, code=order.pickup_code) == order
