@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-REQUEST_TIMEOUT = 120  # seconds per request: a hang counts as a failure, never blocks the run
+REQUEST_TIMEOUT = 300  # seconds per request: a queue of 1,000 on 3 workers takes minutes; a hang still fails
 RACE_DEADLINE = 600  # seconds for the whole race
 CSRF_SECRET = secrets.token_hex(16)  # 32 characters: accepted unmasked as cookie and form token alike
 
