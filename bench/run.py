@@ -15,8 +15,15 @@ gunicorn stopped, bench/orders.py places orders for 400 members from 8 threads
 (half of them fighting over a scarce SKU) and checks that no stock was oversold
 and that every stock row agrees with the orders and with its ledger.
 
+Then the cold rows (bench/README.md): random product, search and filtered category
+URLs as a guest and as a member logged in through allauth's form, the member's home,
+cart page and add to cart, each after a catalogue version bump (bench/members.py).
+
 Targets: catalogue pages >= 0.50 of the trivial page, search pages and
-add-to-cart >= 0.30 (meant for 100,000 products), checkout >= 100 orders/s.
+add-to-cart >= 0.30 (meant for 100,000 products), checkout >= 100 orders/s; cold
+product pages >= 0.15, cold search and category pages >= 0.10, member home >= 0.30,
+cart page >= 0.15, member add to cart >= 0.25. The table also goes to bench/last_run.md.
+BENCH_REUSE_DB=true keeps a database that already holds enough products (no seeding).
 Missing a target is a measurement, not a failure: the exit code stays 0. It is
 non-zero when the run itself fails (no wrk, a page that does not answer 200,
 gunicorn not starting), when an add-to-cart request or a checkout fails in a way
