@@ -14,6 +14,7 @@ from members import services as member_services
 from members.exceptions import MemberError
 from members.models import TopUpBonusRule, WalletTopUp
 from orders import selectors, workflow
+from orders.attribution import credit_guide, guide_from_request
 from orders.exceptions import OrderError
 from orders.forms import AddToCartForm, CheckoutForm, ReturnRequestForm, TopUpForm, UpdateCartForm
 from orders.models import Order
@@ -179,6 +180,7 @@ def checkout(request):
                 messages.error(request, err.message)
             else:
                 clear_group_checkout(request)
+                credit_guide(order_id=order.pk, staff=guide_from_request(request))
                 return redirect("orders:order-pay", number=order.number)
     elif data is not None and "place" in request.POST:
         # Say so at the top too: an error on a field further down the page is easy to miss on a phone.

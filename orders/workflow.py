@@ -108,13 +108,15 @@ def staff_actor(user) -> Actor | None:
     - active staff (``is_staff``) with the ``orders.change_order``
       permission and no store assignment are head office.
     """
-    from stores.models import StoreStaff
+    from stores.selectors import store_scope
 
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
         return Actor(kind=ActorKind.HQ, user=user)
-    store_ids = frozenset(StoreStaff.objects.filter(user=user).values_list("store_id", flat=True))
+    # The same answer the back office scopes its lists by (stores.selectors), so a page never offers
+    # a step on an order the workflow would refuse, nor the other way round.
+    store_ids = store_scope(user)
     if store_ids:
         return Actor(kind=ActorKind.STORE_STAFF, user=user, store_ids=store_ids)
     if user.is_staff and user.has_perm("orders.change_order"):
@@ -187,6 +189,22 @@ def count_for_member(order, actor, data) -> None:
     # Points, spend, tier and referral are credited by one claimed transaction after commit;
     # the nightly catch-up finds the order if this hand-over is lost.
     transaction.on_commit(partial(queue_task, "orders.tasks.count_order_task", order.pk))
+
+
+def count_counter_sale(order, actor, data) -> None:
+    """A counter sale counts for its member like any completed order; a walk-in (no member) earns nothing."""
+    from orders.services.counter import is_walk_in
+
+    if not is_walk_in(order):
+        count_for_member(order, actor, data)
+
+
+def is_counter_sale(order: Order) -> bool:
+    return order.channel == Order.Channel.COUNTER
+
+
+def is_online(order: Order) -> bool:
+    return order.channel != Order.Channel.COUNTER
 
 
 def give_back_flash_and_group(order, actor, data) -> None:
@@ -326,7 +344,7 @@ EDGES: list[Edge] = [
          when=_ship_source, needs=("carrier", "tracking_number"),
          effects=(record_shipment, deduct_reservation, email("order_shipped"))),
     Edge("ready_for_pickup", _("Mark ready for pick-up"), frozenset({S.PAID}), S.READY_FOR_PICKUP, STAFF,
-         fulfilment=F_.PICKUP, when=not_waiting_for_group,
+         fulfilment=F_.PICKUP, when=lambda order: is_online(order) and not_waiting_for_group(order),
          effects=(issue_pickup_code, email("order_ready_for_pickup"))),
     Edge("hand_over", _("Hand over in store"), frozenset({S.READY_FOR_PICKUP}), S.COMPLETED, STAFF,
          fulfilment=F_.PICKUP, needs=("pickup_code",), check=pickup_code_matches,
@@ -344,6 +362,13 @@ EDGES: list[Edge] = [
     Edge("auto_confirm_receipt", _("Confirm receipt automatically"), frozenset({S.SHIPPED}), S.COMPLETED, SYSTEM,
          fulfilment=F_.DELIVERY, when=lambda order: is_not_cash_on_delivery(order) and shipped_long_enough_ago(order),
          effects=(count_for_member,), note=_("Receipt confirmed automatically")),
+    # The counter sale (门店收银, orders/services/counter.py): the till takes the money (payments recorded
+    # by the sale), then the goods leave with the customer at once, so the sale is completed and counted.
+    Edge("counter_pay", _("Take payment at the counter"), frozenset({S.PENDING_PAYMENT}), S.PAID, STAFF,
+         fulfilment=F_.PICKUP, when=is_counter_sale, note=_("Paid at the counter")),
+    Edge("counter_hand_over", _("Hand over at the counter"), frozenset({S.PAID}), S.COMPLETED, STAFF,
+         fulfilment=F_.PICKUP, when=is_counter_sale, effects=(deduct_reservation, count_counter_sale),
+         note=_("Sold at the counter")),
     # Moves a refund makes (orders/payments): the refund itself gives the money and the points share
     # back; the edge does what the state change means for the goods.
     Edge("refund_cancel", _("Cancel with a full refund"), frozenset({S.PAID, S.READY_FOR_PICKUP}), S.CANCELLED,

@@ -45,6 +45,8 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("account/", include("members.urls")),
     path("coupons/", include("marketing.coupon_urls")),
+    # Store staff pages (counter sale, import and export), outside the admin so the till stays plain HTML.
+    path("store/", include("orders.counter_urls")),
 ]
 
 if settings.SERVE_MEDIA:

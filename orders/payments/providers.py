@@ -82,6 +82,24 @@ class BankTransfer(PaymentProvider):
         return f"manual-{reference}"
 
 
+class CounterCash(PaymentProvider):
+    """Cash taken at the till (门店现金); a refund is paid back from the till and recorded by the clerk."""
+
+    code = "cash"
+
+    def refund(self, *, payment, amount, reference):
+        return f"till-{reference}"
+
+
+class CounterCard(PaymentProvider):
+    """A card (or QR) payment on the store's own terminal; the terminal refunds it, staff record it."""
+
+    code = "card"
+
+    def refund(self, *, payment, amount, reference):
+        return f"terminal-{reference}"
+
+
 def sign(body: bytes, secret: str | None = None) -> str:
     secret = secret or settings.PAYMENT_GATEWAY_SECRET
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -134,7 +152,10 @@ class GatewaySimulator(PaymentProvider):
         return f"sim-refund-{reference}"
 
 
-PROVIDERS = {provider.code: provider for provider in (CashOnDelivery(), BankTransfer(), GatewaySimulator())}
+PROVIDERS = {
+    provider.code: provider
+    for provider in (CashOnDelivery(), BankTransfer(), GatewaySimulator(), CounterCash(), CounterCard())
+}
 PROVIDER_FOR_METHOD = {"cod": "cod", "bank_transfer": "bank_transfer", "online": "gateway"}
 
 
