@@ -175,6 +175,9 @@ def test_the_cart_and_checkout_pages_make_as_many_queries_for_five_lines_as_for_
     from marketing.live_promotions import promotion_table
 
     promotion_table()  # the process's live-promotions table loads once per change of promotions, not per line
+    from marketing.live_flash import flash_table
+
+    flash_table()  # so does the flash-sale and group-buy table
     one = page_queries(1)
     five = page_queries(4)  # added to the first: five lines
 
