@@ -8,9 +8,9 @@ step needs and calls a service, and the service writes the ``OrderEvent``
 back as messages on the page, never as a server error.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -24,7 +24,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders import selectors, services, workflow
-from orders.admin_forms import BankTransferForm, EmptyForm, NoteForm, PickupCodeForm, RefundForm, ShipForm
+from orders.admin_forms import (
+    BankTransferForm,
+    EmptyForm,
+    NoteForm,
+    PickupCodeForm,
+    RefundForm,
+    ShipForm,
+)
 from orders.exceptions import OrderError
 from orders.models import (
     Order,
@@ -38,8 +45,8 @@ from orders.models import (
     ReturnRequest,
     ShippingMethod,
 )
-from orders.workflow import ActorKind
 from shop.money import format_money as money
+from stores.admin_scoping import StoreScopedAdminMixin
 from stores.exceptions import StockError
 
 # What a service may refuse with a message fit for the page.
@@ -250,9 +257,10 @@ def confirm_transfer(order, reference, by) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "member", "status", "fulfilment", "payment_method", "store", "total_display", "placed_at"]
-    list_filter = ["status", "store", "fulfilment", "payment_method", ("placed_at", admin.DateFieldListFilter)]
+class OrderAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "member", "status", "channel", "fulfilment", "payment_method", "store", "total_display",
+                    "placed_at"]
+    list_filter = ["status", "channel", "store", "fulfilment", "payment_method", ("placed_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "store"]
     search_fields = ["number", "user__email", "phone", "tracking_number"]
     search_help_text = _("Search by order number, member email, phone or tracking number.")
@@ -297,14 +305,6 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_act_permission(self, request):
         return self.actor(request) is not None
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        actor = self.staff(request)
-        if actor is not None and actor.kind == ActorKind.STORE_STAFF:
-            # Store staff see (and act on) their own stores' orders only.
-            queryset = queryset.filter(store_id__in=actor.store_ids)
-        return queryset
 
     # --- the change page: read-only, the workflow's actions as buttons ----------------------
 
@@ -460,7 +460,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReturnRequestAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    store_fields = ("order__store",)
     list_display = ["order", "status", "created_at", "short_reason", "decided_by_", "decided_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter), "order__store"]
     list_select_related = ["order", "decided_by"]
@@ -524,7 +525,8 @@ class NeedsRefundFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    store_fields = ("order__store",)
     """Late and duplicate payments (money for an order that no longer awaited it) are flagged: staff refund them."""
 
     list_display = ["refund_flag", "order", "provider", "amount", "status", "transaction_id", "created_at", "refunded_at"]
@@ -579,7 +581,8 @@ class RefundLineInline(OrderInline):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    store_fields = ("order__store",)
     list_display = ["order", "amount", "status", "reason", "restock", "created_by_", "created_at"]
     list_filter = ["status", "restock", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["order", "created_by"]

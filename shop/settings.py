@@ -379,6 +379,8 @@ MEMBERS_POINTS_EARN_PER_YUAN = 1
 MEMBERS_POINTS_PER_YUAN_REDEEM = env_int("MEMBERS_POINTS_PER_YUAN_REDEEM", 100, minimum=1)
 # At most this share of the goods may be paid with points.
 MEMBERS_POINTS_MAX_SHARE = Decimal("0.5")
+# The most a store clerk may refund at once (yuan); a bigger refund needs the store's manager or head office.
+STORE_CLERK_REFUND_LIMIT = Decimal(env_str("STORE_CLERK_REFUND_LIMIT", "200.00")).quantize(Decimal("0.01"))
 # Earned points expire this many days after the order earned them.
 MEMBERS_POINTS_VALID_DAYS = 365
 # A member keeps a tier at least this many days before the nightly review may lower it.

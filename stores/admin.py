@@ -9,7 +9,7 @@ from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stores import services
 from stores.admin_forms import AdjustStockForm, ReceiveStockForm
+from stores.admin_scoping import StoreListScopedAdminMixin, StoreScopedAdminMixin
 from stores.exceptions import StockError
 from stores.forms import (
     CountForm,
@@ -30,20 +31,50 @@ from stores.forms import (
     ReceiveTransferForm,
     TransferRequestForm,
 )
-from stores.models import LowStockAlert, Stock, StockMovement, Stocktake, Store, StoreStaff, Transfer, TransferLine
-from stores.selectors import can_manage_store, is_head_office, spare_stock_elsewhere, stores_for
+from stores.models import (
+    LowStockAlert,
+    Stock,
+    StockMovement,
+    Stocktake,
+    Store,
+    StoreStaff,
+    Transfer,
+    TransferLine,
+)
+from stores.selectors import (
+    can_manage_store,
+    is_head_office,
+    spare_stock_elsewhere,
+    stores_for,
+)
 from stores.services import stocktakes as stocktake_services
 from stores.services import transfers as transfer_services
 
 
-class StoreStaffInline(admin.TabularInline):
+class HeadOfficeOnlyMixin:
+    """Who works where is head office's to decide: store staff neither see nor change assignments here."""
+
+    def has_view_permission(self, request, obj=None):
+        return is_head_office(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_head_office(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_head_office(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_head_office(request.user) and super().has_delete_permission(request, obj)
+
+
+class StoreStaffInline(HeadOfficeOnlyMixin, admin.TabularInline):
     model = StoreStaff
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(StoreListScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "region", "is_pickup_enabled", "is_delivery_source", "is_active", "priority"]
     list_filter = ["kind", "is_active", "is_pickup_enabled", "is_delivery_source", "region"]
     search_fields = ["name", "code", "address", "region"]
@@ -51,7 +82,7 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoreStaff)
-class StoreStaffAdmin(admin.ModelAdmin):
+class StoreStaffAdmin(HeadOfficeOnlyMixin, admin.ModelAdmin):
     list_display = ["user", "store", "role"]
     list_filter = ["role", "store"]
     list_select_related = ["user", "store"]
@@ -77,7 +108,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """Counts are read-only here; only the low-stock threshold, a setting, is edited directly."""
 
     list_display = ["variant", "store", "on_hand", "reserved", "available_display",
@@ -135,6 +166,8 @@ class StockAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         form = ReceiveStockForm(request.POST if request.method == "POST" else None)
+        if self.scope(request) is not None:
+            form.fields["store"].queryset = stores_for(request.user).filter(is_active=True)  # goods come in at one's own store only
         if request.method == "POST" and form.is_valid():
             stock = services.receive_stock(
                 store_id=form.cleaned_data["store"].pk,
@@ -179,7 +212,8 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    store_fields = ("stock__store",)
     list_display = ["created_at", "stock", "reason", "on_hand_change", "reserved_change", "reference", "note", "created_by_"]
     list_filter = ["reason", "stock__store"]
     list_select_related = ["stock__store", "stock__variant", "created_by"]
@@ -201,7 +235,8 @@ class StockMovementAdmin(admin.ModelAdmin):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(admin.ModelAdmin):
+class LowStockAlertAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    store_fields = ("stock__store",)
     """The admin notice: which rows fell to their threshold, when, and who was mailed."""
 
     list_display = ["created_at", "store", "sku", "product_name", "available", "threshold", "emailed_to",
@@ -252,24 +287,8 @@ class LowStockAlertAdmin(admin.ModelAdmin):
 # stores_for(user) answers; another store's transfer or stocktake is a 404, not a redirect.
 # Who may take which step is stores.services.transfers / stocktakes; these views only ask.
 
-class StoreScopedAdminMixin:
-    """Rows of the user's stores only; ``store_fields`` name the store foreign keys that place a row."""
-
-    store_fields: tuple[str, ...] = ("store",)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_head_office(request.user):
-            return queryset
-        store_ids = list(stores_for(request.user).values_list("pk", flat=True))
-        condition = Q()
-        for name in self.store_fields:
-            condition |= Q(**{f"{name}_id__in": store_ids})
-        return queryset.filter(condition)
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another store's object answers exactly as a missing one: 404.
-        raise Http404
+class StoreStepPagesMixin(StoreScopedAdminMixin):
+    """The shared scoping (stores.admin_scoping) plus the step pages of transfers and stocktakes."""
 
     def _scoped_object(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
@@ -300,7 +319,7 @@ class TransferLineInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class TransferAdmin(StoreStepPagesMixin, admin.ModelAdmin):
     store_fields = ("from_store", "to_store")
     list_display = ["reference_", "from_store", "to_store", "status", "requested_at", "dispatched_at", "received_at"]
     list_filter = ["status", "from_store", "to_store"]
@@ -410,7 +429,7 @@ class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Stocktake)
-class StocktakeAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StocktakeAdmin(StoreStepPagesMixin, admin.ModelAdmin):
     list_display = ["reference_", "store", "category", "status", "opened_at", "applied_at"]
     list_filter = ["status", "store"]
     list_select_related = ["store", "category"]

@@ -4,7 +4,6 @@ from django.core.cache import caches
 
 from stores.models import Stock, Store
 
-
 AVAILABILITY_SECONDS = 15
 
 
@@ -48,14 +47,34 @@ def _availability(variant) -> dict:
 
 
 def is_head_office(user) -> bool:
-    from stores.models import StoreStaff
-
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
     # Staff of some other department (the catalogue only) are not head office for the stores.
-    return user.is_staff and user.has_module_perms("stores") and not StoreStaff.objects.filter(user=user).exists()
+    return user.is_staff and user.has_module_perms("stores") and not assigned_store_ids(user)
+
+
+def assigned_store_ids(user) -> frozenset[int]:
+    """The stores a StoreStaff assignment ties this person to; empty for the unassigned (and for a superuser).
+
+    Cached on the user object for the request, since every scoped admin page asks several times.
+    """
+    from stores.models import StoreStaff
+
+    if user is None or not user.is_authenticated or not user.is_active or user.is_superuser:
+        return frozenset()
+    cached = getattr(user, "_assigned_store_ids", None)
+    if cached is None:
+        cached = frozenset(StoreStaff.objects.filter(user=user).values_list("store_id", flat=True))
+        user._assigned_store_ids = cached
+    return cached
+
+
+def store_scope(user) -> frozenset[int] | None:
+    """None when nothing narrows this person (a superuser, or staff without a store assignment, whose model
+    permissions alone decide), else the ids of the only stores they may see. The back office's scoping rule."""
+    return assigned_store_ids(user) or None
 
 
 def stores_for(user):
@@ -64,7 +83,7 @@ def stores_for(user):
         return Store.objects.all()
     if user is None or not user.is_authenticated or not user.is_active:
         return Store.objects.none()
-    return Store.objects.filter(staff__user=user).distinct()
+    return Store.objects.filter(pk__in=assigned_store_ids(user))
 
 
 def store_role(user, store_id: int) -> str | None:

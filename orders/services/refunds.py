@@ -27,6 +27,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -220,6 +221,19 @@ def _uncount(order: Order, refund: Refund, amount: Decimal, fully: bool) -> None
     uncount_refund(order=order, amount=amount, points_reference=f"R{refund.pk}", fully=fully)
 
 
+def _check_clerk_limit(order: Order, by, amount: Decimal) -> None:
+    """A clerk refunds up to STORE_CLERK_REFUND_LIMIT at once; more needs the store's manager or head office."""
+    from stores.models import StoreStaff
+    from stores.selectors import store_role
+
+    limit = settings.STORE_CLERK_REFUND_LIMIT
+    if by is not None and amount > limit and store_role(by, order.store_id) == StoreStaff.Role.CLERK:
+        raise RefundError(
+            _("A clerk may refund up to %(limit)s at once; ask the store manager to refund %(amount)s.")
+            % {"limit": money(limit), "amount": money(amount)}
+        )
+
+
 def refund_order(
     *, order_id: int, by, reason: str, key: str | None = None, quantities: dict[int, int] | None = None,
     restock: bool = False,
@@ -284,6 +298,7 @@ def refund_order(
         points = sum(share.points for share in shares)
         if amount <= 0 and points <= 0:
             raise RefundError(_("Nothing is left to refund on this order."))
+        _check_clerk_limit(order, by, amount)
 
         refund = _create_refund(
             order=order, key=key, amount=amount, points=points, reason=reason[:200],
