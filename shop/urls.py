@@ -46,6 +46,7 @@ urlpatterns = [
     path("account/", include("members.urls")),
     path("coupons/", include("marketing.coupon_urls")),
     # Store staff pages (counter sale, import and export), outside the admin so the till stays plain HTML.
+    path("store/data/", include("stores.import_urls")),
     path("store/", include("orders.counter_urls")),
 ]
 

@@ -10,3 +10,19 @@ def check_low_stock_task() -> int:
     if claimed:
         send_low_stock_alerts(stock_ids=claimed)
     return len(claimed)
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def preview_import_task(job_id: str) -> None:
+    """Preview an uploaded catalogue or stock file (stores/services/import_jobs.py); a repeat finds it done."""
+    from stores.services.import_jobs import run_preview
+
+    run_preview(job_id=job_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def apply_import_task(job_id: str) -> None:
+    """Apply a previewed file all or nothing; a repeat finds the job applied and does nothing."""
+    from stores.services.import_jobs import run_apply
+
+    run_apply(job_id=job_id)
