@@ -43,6 +43,11 @@ if [ -n "${REDIS_URL:-}" ]; then
     background_pids+=("$!")
     .venv/bin/celery -A shop beat --loglevel=INFO --schedule "$beat_dir/celerybeat-schedule" &
     background_pids+=("$!")
+else
+    # No broker: the same beat schedule runs inline in one process of its own (low-stock alerts,
+    # expiry of unpaid orders, the outbox, birthday coupons, nightly jobs).
+    "$PYTHON" manage.py run_schedule &
+    background_pids+=("$!")
 fi
 
 "$PYTHON" manage.py runserver "127.0.0.1:$PORT"

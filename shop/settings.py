@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shop.admin_site.ShopAdminConfig",  # django.contrib.admin with the shop's name and task navigation
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
