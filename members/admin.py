@@ -254,6 +254,19 @@ class MemberProfileAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("tags", queryset=MemberTag.objects.order_by("name")))
 
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        # Look-up only (store staff at the counter): they find a member by phone but read it masked.
+        return [(title, {**options, "fields": ["masked_phone_column" if name == "phone" else name
+                                               for name in options["fields"]]})
+                for title, options in self.fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "masked_phone_column"]
+
     def has_add_permission(self, request):
         return False  # a profile is made with the user (members.services.ensure_member)
 

@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -45,6 +46,7 @@ from orders.models import (
     ReturnRequest,
     ShippingMethod,
 )
+from orders.payments.providers import PROVIDER_LABELS, provider_label
 from shop.money import format_money as money
 from stores.admin_scoping import StoreScopedAdminMixin
 from stores.exceptions import StockError
@@ -141,9 +143,15 @@ class OrderEventInline(OrderInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class PaymentInline(OrderInline):
+class ProviderLabelMixin:
+    @admin.display(description=_("provider"), ordering="provider")
+    def provider_(self, payment):
+        return provider_label(payment.provider)
+
+
+class PaymentInline(ProviderLabelMixin, OrderInline):
     model = Payment
-    fields = ["created_at", "provider", "amount", "status", "transaction_id", "needs_refund", "refunded_amount",
+    fields = ["created_at", "provider_", "amount", "status", "transaction_id", "needs_refund", "refunded_amount",
               "confirmed_by_"]
 
     @admin.display(description=_("by"))
@@ -237,6 +245,8 @@ ACTION_FORMS = {
                   template="admin/orders/order/refund.html"),
     ]
 }
+WHEN_FIELDS = ("expires_at", "paid_at", "shipped_at", "ready_at", "completed_at", "cancelled_at", "counted_at")
+PRINT_PAGES = {"packing-slip": _("Packing slip and pick list"), "receipt": _("Receipt")}
 NOT_REFUNDED_HERE = {Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.CANCELLED}
 
 
@@ -316,6 +326,11 @@ class OrderAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         order = self.get_object(request, unquote(object_id))
         if order is not None and self.has_act_permission(request):
             extra_context["order_actions"] = self.order_actions(request, order)
+        if order is not None:
+            extra_context["print_links"] = [
+                (reverse(f"admin:orders_order_print_{kind.replace('-', '_')}", args=[order.pk]), label)
+                for kind, label in PRINT_PAGES.items()
+            ]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def order_actions(self, request, order) -> list[tuple[str, str]]:
@@ -350,8 +365,51 @@ class OrderAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             path(f"<path:object_id>/{page.url}/", self.admin_site.admin_view(self._page_view(page)),
                  name=f"orders_order_{page.name}")
             for page in ACTION_FORMS.values()
+        ] + [
+            path(f"<path:object_id>/print/{kind}/", self.admin_site.admin_view(partial(self.print_view, kind=kind)),
+                 name=f"orders_order_print_{kind.replace('-', '_')}")
+            for kind in PRINT_PAGES
         ]
         return custom + super().get_urls()
+
+    def print_view(self, request, object_id, *, kind):
+        """A plain page for the printer: the packing slip / pick list, or the counter receipt (小票)."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404
+        return TemplateResponse(request, "admin/orders/order/print.html", {
+            "order": order, "kind": kind, "title": PRINT_PAGES[kind], "shop_name": self.admin_site.site_header,
+            "lines": order.lines.all(), "adjustments": order.adjustments.all(),
+            "payments": [{"label": provider_label(p.provider), "amount": p.amount}
+                         for p in order.payments.filter(status=Payment.Status.SUCCEEDED)],
+            "is_pickup": order.fulfilment == Order.Fulfilment.PICKUP,
+        })
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        # The page is a workbench, not a form: a step that has not happened yet is no row of its own,
+        # and a pick-up order has no address or parcel, so it shows whom to hand it to instead.
+        hidden = {name for name in WHEN_FIELDS if getattr(obj, name) is None}
+        if obj.fulfilment == Order.Fulfilment.PICKUP:
+            hidden |= {"province", "city", "district", "address_detail", "shipping_method_name", "carrier",
+                       "tracking_number"}
+        fieldsets = []
+        for index, (title, options) in enumerate(self.fieldsets):
+            fields = [name for name in options["fields"] if name not in hidden]
+            if index == 1 and obj.fulfilment == Order.Fulfilment.PICKUP:
+                title = _("pick-up by")
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return inlines
+        # Lines and the timeline always; payments, refunds, adjustments and returns only when there are any.
+        return [inline for inline in inlines
+                if inline.model in (OrderLine, OrderEvent) or inline.get_queryset(request).filter(order=obj).exists()]
 
     def _page_view(self, page: OrderPage):
         def view(request, object_id):
@@ -509,6 +567,17 @@ class ReturnRequestAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelA
         return self._decide(request, queryset, approve=False, action="reject", title=gettext("Reject returns"))
 
 
+class ProviderFilter(admin.SimpleListFilter):
+    title = _("provider")
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        return [(code, label) for code, label in PROVIDER_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
 class NeedsRefundFilter(admin.SimpleListFilter):
     title = _("needs refund")
     parameter_name = "to_refund"
@@ -525,13 +594,13 @@ class NeedsRefundFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(StoreScopedAdminMixin, ProviderLabelMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     store_fields = ("order__store",)
     """Late and duplicate payments (money for an order that no longer awaited it) are flagged: staff refund them."""
 
-    list_display = ["refund_flag", "order", "provider", "amount", "status", "transaction_id", "created_at", "refunded_at"]
+    list_display = ["refund_flag", "order", "provider_", "amount", "status", "transaction_id", "created_at", "refunded_at"]
     list_display_links = ["order"]
-    list_filter = [NeedsRefundFilter, "status", "provider", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [NeedsRefundFilter, "status", ProviderFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["order"]
     search_fields = ["order__number", "transaction_id"]
     date_hierarchy = "created_at"

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 DEMO_LOGINS = [
     ("admin@example.com", "admin12345"),
     ("staff@example.com", "staff12345"),
+    ("clerk@example.com", "clerk12345"),
     ("shopper@example.com", "shopper12345"),
 ]
 
@@ -92,7 +93,7 @@ def test_every_demo_product_has_variants_stock_images_and_a_from_price(media_roo
     assert Product.objects.filter(is_published=False).count() == 1
 
 
-def test_the_three_demo_logins_work_with_verified_email_addresses(media_root):
+def test_the_demo_logins_work_with_verified_email_addresses(media_root):
     seed()
 
     for email, password in DEMO_LOGINS:
@@ -103,8 +104,13 @@ def test_the_three_demo_logins_work_with_verified_email_addresses(media_root):
     staff = get_user_model().objects.get(email="staff@example.com")
     assert admin.is_superuser and admin.is_staff
     assert staff.is_staff and not staff.is_superuser
-    assert staff.has_perm("catalog.change_product") and staff.has_perm("stores.view_stock")
-    assert not staff.has_perm("catalog.delete_product")
+    # staff@ is the manager of 上海徐汇店: sees the catalogue, changes no price; clerk@ works the same store.
+    assert staff.has_perm("catalog.view_product") and staff.has_perm("stores.view_stock")
+    assert not staff.has_perm("catalog.change_product") and not staff.has_perm("catalog.delete_product")
+    clerk = get_user_model().objects.get(email="clerk@example.com")
+    assert list(staff.store_roles.values_list("store__name", "role")) == [("上海徐汇店", "manager")]
+    assert list(clerk.store_roles.values_list("store__name", "role")) == [("上海徐汇店", "clerk")]
+    assert clerk.groups.filter(name="Store clerks").exists() and staff.groups.filter(name="Store managers").exists()
 
 
 def test_running_it_twice_creates_nothing_twice(media_root):

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.exceptions import PaymentError
 from orders.models import Order, Payment
@@ -167,3 +168,19 @@ def provider_for(order) -> PaymentProvider:
 def provider_named(code: str) -> PaymentProvider | None:
     """The provider that recorded a Payment (its ``provider`` column), or None for an unknown one."""
     return PROVIDERS.get(code)
+
+
+# What staff read for a Payment's provider column: labels, never the stored codes ("gateway").
+PROVIDER_LABELS = {
+    "gateway": gettext_lazy("online payment"),
+    "cod": gettext_lazy("cash on delivery"),
+    "bank_transfer": gettext_lazy("bank transfer"),
+    "cash": gettext_lazy("cash at the counter"),
+    "card": gettext_lazy("card at the counter"),
+    "wallet": gettext_lazy("stored value"),
+}
+
+
+def provider_label(code: str) -> str:
+    """The label of a provider code; an unknown code (an old provider) is shown as stored."""
+    return str(PROVIDER_LABELS.get(code, code))

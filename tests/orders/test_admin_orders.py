@@ -485,7 +485,7 @@ def test_store_staff_see_and_hand_over_only_their_stores_pickup_orders(client, s
     assert list(listed) == [pickup]
     assert buttons[0] == page(pickup, "picked-up")
     assert handed.status_code == 302 and Order.objects.get(pk=pickup.pk).status == Order.Status.COMPLETED
-    assert client.get(page(delivery, "ship")).status_code == 302  # not theirs: back to the list, as for a missing order
+    assert client.get(page(delivery, "ship")).status_code == 404  # not theirs: answered as a missing order
     assert Order.objects.get(pk=delivery.pk).status == Order.Status.PAID
 
 

@@ -216,3 +216,55 @@ def test_a_clerk_can_work_an_order_of_their_store(client, clerk, order_a):
 
     order_a.refresh_from_db()
     assert order_a.status == Order.Status.READY_FOR_PICKUP
+
+
+# --- the order workbench, its printouts, and the back office's own name and sections -------
+
+
+def test_the_packing_slip_and_receipt_print_for_the_managers_order_only(as_manager, order_a, order_b):
+    slip = as_manager.get(f"/admin/orders/order/{order_a.pk}/print/packing-slip/")
+    receipt = as_manager.get(f"/admin/orders/order/{order_a.pk}/print/receipt/")
+
+    assert slip.status_code == receipt.status_code == 200
+    assert order_a.lines.get().sku in slip.content.decode()
+    assert "online payment" in receipt.content.decode() or "在线支付" in receipt.content.decode()
+    assert as_manager.get(f"/admin/orders/order/{order_b.pk}/print/receipt/").status_code == 404
+
+
+def test_a_pickup_order_page_has_no_empty_delivery_rows_and_links_its_printouts(as_manager, order_a):
+    response = as_manager.get(f"/admin/orders/order/{order_a.pk}/change/")
+
+    fields = {name for fieldset in response.context["adminform"] for line in fieldset for field in line
+              for name in [field.field["name"] if isinstance(field.field, dict) else field.field.name]}
+    assert not fields & {"province", "address_detail", "tracking_number", "carrier"}
+    assert f"/admin/orders/order/{order_a.pk}/print/packing-slip/" in response.content.decode()
+
+
+def test_the_payments_list_shows_provider_labels_not_codes(as_manager, order_a):
+    response = as_manager.get("/admin/orders/payment/")
+
+    cells = response.content.decode()
+    assert ">gateway<" not in cells
+
+
+def test_the_back_office_carries_the_shops_name_and_groups_models_by_task(as_manager, settings):
+    response = as_manager.get("/admin/")
+
+    sections = [str(app["name"]) for app in response.context["app_list"]]
+    assert str(settings.SHOP_NAME) in response.content.decode()
+    assert "Django" not in response.context["site_header"]
+    assert sections[0] in ("Orders", "订单")
+
+
+def test_a_store_manager_finds_a_member_by_phone_and_reads_it_masked(as_manager, shopper):
+    from members.models import MemberProfile
+
+    profile, _created = MemberProfile.objects.get_or_create(user=shopper)
+    MemberProfile.objects.filter(pk=profile.pk).update(phone="13812345678")
+
+    found = as_manager.get("/admin/members/memberprofile/", {"q": "13812345678"})
+    page = as_manager.get(f"/admin/members/memberprofile/{profile.pk}/change/")
+
+    assert list(found.context["cl"].result_list) == [profile]
+    assert page.status_code == 200
+    assert "13812345678" not in page.content.decode()

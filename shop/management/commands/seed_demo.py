@@ -54,7 +54,8 @@ from members.services import save_address
 from orders.models import ShippingMethod
 from shop import demo_activity, demo_data
 from shop.money import to_money
-from stores.models import Stock, StockMovement, Store, StoreStaff
+from stores.models import Stock, StockMovement, Store
+from stores.roles import assign_store_role, ensure_role_groups
 from stores.services import refresh_product_stock_flags
 
 SEED = 42
@@ -66,10 +67,13 @@ FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FONT_INDEX_SIMPLIFIED = 2  # the .ttc holds JP, KR, SC, TC, HK faces in that order
 STAFF_GROUP = "店员 Staff"
 STAFF_APPS = ("catalog", "stores", "orders", "marketing")
+# Store people get their role's group (stores.roles) in _seed_commerce, not the head-office group.
+STORE_LOGINS = {"staff@example.com": "manager", "clerk@example.com": "clerk"}
 LOGINS = (
     # email, password, is_superuser, is_staff, role
     ("admin@example.com", "admin12345", True, True, "超级管理员 admin"),
-    ("staff@example.com", "staff12345", False, True, "店员 staff"),
+    ("staff@example.com", "staff12345", False, True, "店长 store manager (上海徐汇店)"),
+    ("clerk@example.com", "clerk12345", False, True, "店员 store clerk (上海徐汇店)"),
     ("shopper@example.com", "shopper12345", False, False, "顾客 shopper"),
 )
 # A handful of products with special states, chosen by index so a run that
@@ -291,7 +295,7 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(password)  # re-set on every run so the printed logins always work
             user.save()
-            if is_staff and not is_superuser:
+            if is_staff and not is_superuser and email not in STORE_LOGINS:
                 user.groups.add(group)
             EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=email).update(primary=False)
             address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
@@ -316,10 +320,14 @@ class Command(BaseCommand):
                 },
             )
         User = get_user_model()
-        staff = User.objects.filter(email__iexact="staff@example.com").first()
         first_store = next((store for store in stores if store.kind == Store.Kind.STORE), None)
-        if staff and first_store:
-            StoreStaff.objects.get_or_create(store=first_store, user=staff, defaults={"role": StoreStaff.Role.MANAGER})
+        ensure_role_groups()
+        for email, role in STORE_LOGINS.items():
+            person = User.objects.filter(email__iexact=email).first()
+            if person and first_store:
+                # A store person left in the head-office group by an older seed would keep catalogue edits.
+                person.groups.remove(*Group.objects.filter(name=STAFF_GROUP))
+                assign_store_role(user=person, store=first_store, role=role)
         shopper = User.objects.filter(email__iexact="shopper@example.com").first()
         if shopper and not Address.objects.filter(user=shopper).exists():
             save_address(address=Address(user=shopper, **demo_data.SHOPPER_ADDRESS))
