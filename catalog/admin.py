@@ -23,11 +23,25 @@ from catalog.models import (
 from shop.queue import queue_task
 
 
+class DepthFilter(admin.SimpleListFilter):
+    """Filter the tree by level, labelled for staff (the depth column itself has no verbose name)."""
+
+    title = _("level")
+    parameter_name = "depth"
+
+    def lookups(self, request, model_admin):
+        levels = Category.objects.order_by("depth").values_list("depth", flat=True).distinct()
+        return [(str(depth), _("level %(number)d") % {"number": depth + 1}) for depth in levels]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(depth=int(self.value())) if (self.value() or "").isdigit() else queryset
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["indented_name", "slug", "position", "is_active"]
     list_editable = ["position", "is_active"]
-    list_filter = ["is_active", "depth"]
+    list_filter = ["is_active", DepthFilter]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
@@ -106,6 +120,12 @@ class ProductImageInline(admin.TabularInline):
     extra = 0
     fields = ["preview", "image", "variant", "alt_text", "position"]
     readonly_fields = ["preview"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "variant":
+            field.label = _("variant (SKU)")  # the model field has no verbose name of its own
+        return field
 
     @admin.display(description=_("preview"))
     def preview(self, image):
