@@ -268,3 +268,17 @@ def test_a_store_manager_finds_a_member_by_phone_and_reads_it_masked(as_manager,
     assert list(found.context["cl"].result_list) == [profile]
     assert page.status_code == 200
     assert "13812345678" not in page.content.decode()
+
+
+def test_a_store_manager_cannot_export_the_member_list(as_manager, shopper):
+    from django.contrib.admin import helpers
+
+    from members.models import MemberProfile
+
+    profile, _created = MemberProfile.objects.get_or_create(user=shopper)
+
+    response = as_manager.post("/admin/members/memberprofile/", {
+        "action": "export_csv", helpers.ACTION_CHECKBOX_NAME: [profile.pk],
+    })
+
+    assert response.get("Content-Type", "").startswith("text/html")  # the list again, no CSV
