@@ -86,7 +86,7 @@ class CouponTemplate(Scope):
         _("minimum spend"), default=Decimal("0.00"), help_text=_("Goods it covers must reach this amount.")
     )
     percent = models.DecimalField(
-        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True, help_text=_("10 means 10% off.")
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True, help_text=_("10 means 10 per cent off.")
     )
     max_discount = money_field(_("at most"), null=True, blank=True, help_text=_("Cap for a percent-off coupon."))
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)

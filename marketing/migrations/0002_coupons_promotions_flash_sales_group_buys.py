@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('cash_off', 'cash off (no threshold)'), ('threshold', 'spend X, get Y off'), ('percent', 'percent off'), ('free_shipping', 'free shipping')], max_length=20, verbose_name='kind')),
                 ('amount', models.DecimalField(blank=True, decimal_places=2, help_text='For cash-off and threshold coupons.', max_digits=12, null=True, verbose_name='amount off')),
                 ('threshold', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Goods it covers must reach this amount.', max_digits=12, verbose_name='minimum spend')),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, help_text='10 means 10% off.', max_digits=5, null=True, verbose_name='percent off')),
+                ('percent', models.DecimalField(blank=True, decimal_places=2, help_text='10 means 10 per cent off.', max_digits=5, null=True, verbose_name='percent off')),
                 ('max_discount', models.DecimalField(blank=True, decimal_places=2, help_text='Cap for a percent-off coupon.', max_digits=12, null=True, verbose_name='at most')),
                 ('valid_from', models.DateTimeField(blank=True, null=True, verbose_name='valid from')),
                 ('valid_until', models.DateTimeField(blank=True, null=True, verbose_name='valid until')),
