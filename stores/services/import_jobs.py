@@ -8,17 +8,21 @@ only after a preview without errors. The rules themselves are in
 stores/services/imports.py; this module only runs them and records progress.
 """
 
+import logging
 import uuid
 from dataclasses import asdict
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from shop.queue import queue_task
 from stores.services.imports import ImportRefused, apply_products, apply_stock, plan_products, plan_stock
 from stores.tabular import TableError, read_table
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("products", "stock")
 TIMEOUT = 24 * 3600
@@ -143,6 +147,12 @@ def run_apply(*, job_id: str) -> dict | None:
             by = get_user_model().objects.filter(pk=job["user_id"]).first()
             plan = apply_stock(header, rows, stores=_stores(job), reason=job["reason"] or _("Stock import"), by=by,
                                reference=f"import-{job_id[:12]}", progress=_progress(job))
+    except DatabaseError:
+        # A row written by someone else meanwhile (the same new SKU, say): the transaction rolled back whole.
+        logger.warning("import %s could not be applied", job_id, exc_info=True)
+        job.update(status="failed", message=_("Nothing was imported: the data changed while the file was applied. "
+                                              "Upload it again to see a fresh preview."))
+        return _save(job)
     except ImportRefused as refused:
         job.update(status="refused", errors=[asdict(e) for e in refused.errors[:SHOWN]],
                    error_count=len(refused.errors), message=_("Nothing was imported: the data changed since the "

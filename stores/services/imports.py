@@ -116,6 +116,10 @@ def _options(raw: str) -> list[tuple[str, str]] | None:
 # --- products ----------------------------------------------------------------------------------
 
 
+def _product_slug(row: dict) -> str:
+    return row.get("product_slug", "") or slugify(row.get("product", ""), allow_unicode=True)[:220]
+
+
 def plan_products(header: list[str], rows: list[dict], *, progress: Progress = _noop, lock: bool = False) -> Plan:
     """What a products file would create and change, row by row; writes nothing. ``lock``: inside apply."""
     plan = Plan(errors=_missing_columns(header, ["sku", "price"]))
@@ -127,7 +131,7 @@ def plan_products(header: list[str], rows: list[dict], *, progress: Progress = _
         existing_qs = existing_qs.select_for_update().order_by("pk")
     existing = {v.sku: v for v in existing_qs.only("pk", "sku", "price", "compare_at_price", "weight_grams",
                                                    "is_active", "product_id")}
-    slugs = {row.get("product_slug", "") for row in rows} - {""}
+    slugs = {_product_slug(row) for row in rows} - {""}
     products = dict(Product.objects.filter(slug__in=slugs).values_list("slug", "pk"))
     categories = {}
     for pk, slug, name in Category.objects.values_list("pk", "slug", "name"):
@@ -200,7 +204,7 @@ def plan_products(header: list[str], rows: list[dict], *, progress: Progress = _
             continue
         # A new SKU: for an existing product (by slug), or a new product named in the row.
         name = row.get("product", "")
-        slug = row.get("product_slug", "") or slugify(name, allow_unicode=True)[:220]
+        slug = _product_slug(row)
         product_id = products.get(slug)
         if product_id is None and slug not in new_products:
             category_id = categories.get(row.get("category", ""))

@@ -62,8 +62,11 @@ def test_a_clerk_scans_finds_a_member_takes_cash_and_gets_the_receipt(client, sh
 
 
 def test_a_name_search_lists_items_and_an_unknown_member_is_a_message_not_a_500(client, shop_store, clerk):
+    from django.conf import settings
+
     variant = stocked_variant(store=shop_store, on_hand=2, price=Decimal("40.00"), name="有机豆浆")
     client.force_login(clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = client.post(till_url(shop_store, "scan"), {"q": "豆浆"})
     page = client.get(response.url)

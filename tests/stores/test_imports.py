@@ -19,6 +19,15 @@ from tests.factories import CategoryFactory, StoreFactory, stocked_variant
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English, the source language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 HEADER = ["sku", "product", "product_slug", "category", "brand", "options", "price", "compare_at_price",
           "weight_grams", "is_active"]
 
@@ -216,3 +225,13 @@ def test_a_clerk_may_not_import_and_a_broken_file_is_shown_as_an_error(client, h
     page = client.get(response.url)
     assert page.status_code == 200 and page.context["job"]["status"] == "failed"
     assert client.get(reverse("storedata:job", kwargs={"job_id": "nope"})).status_code == 404
+
+
+def test_a_new_sku_named_after_an_existing_product_joins_that_product(category):
+    header, rows = table(HEADER, [["PEAR-1", "香梨", "", "fruit", "", "", "6.00", "", "", ""]])
+    apply_products(header, rows)
+    header, rows = table(HEADER, [["PEAR-2", "香梨", "", "fruit", "", "", "11.00", "", "", ""]])
+
+    apply_products(header, rows)
+
+    assert Product.objects.get().variants.count() == 2
