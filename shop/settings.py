@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Remembers a staff member's share link (?guide=…) so the order it brings is credited to them (导购).
+    "orders.attribution.GuideLinkMiddleware",
 ]
 # Under DEBUG, Django answers a missing page with its technical (yellow) page. The demo
 # shows the shop's own 404 instead, as production does; DEBUG_TECHNICAL_404=true brings
