@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -205,6 +206,12 @@ class Product(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # Some active variant is in stock: kept in step by catalog.services from Variant.is_in_stock.
     is_in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
+    # Published reviews, kept in step by the review services, so cards show stars without a query each.
+    review_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
+    rating_average = models.DecimalField(_("average rating"), max_digits=3, decimal_places=2, null=True, blank=True,
+                                         editable=False)
+    # Units sold (completed orders), kept in step by orders, for the 销量 sort.
+    units_sold = models.PositiveIntegerField(_("units sold"), default=0, editable=False, db_index=True)
 
     objects = ProductQuerySet.as_manager()
 
@@ -411,3 +418,83 @@ class ProductImage(models.Model):
     @property
     def detail_url(self) -> str:
         return (self.detail_thumbnail or self.image).url
+
+
+class Review(models.Model):
+    """商品评价: a buyer's rating and words on one completed order line, shown once staff approve it.
+
+    ``order_line_id`` (not a key: orders sit above the catalogue) makes it once
+    per bought line; ``order_number`` says where it came from.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for moderation")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("rejected")
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="reviews")
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE,
+                             related_name="reviews")
+    order_line_id = models.PositiveBigIntegerField(_("order line"), unique=True)
+    order_number = models.CharField(_("order"), max_length=20)
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    text = models.TextField(_("review"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reply = models.TextField(_("shop's reply"), max_length=1000, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    helpful_count = models.PositiveIntegerField(_("found helpful"), default=0)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "status", "-created_at"], name="review_product_published")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_one_to_five"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.rating}★"
+
+
+class ReviewPhoto(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="reviews/", validators=[validate_image_file])
+    thumbnail = models.ImageField(upload_to="reviews/thumbs/", blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("review photo")
+        verbose_name_plural = _("review photos")
+        ordering = ["position", "id"]
+
+
+class ReviewVote(models.Model):
+    """One member found one review helpful (once)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "user"], name="review_vote_once")]
+
+
+class SearchTerm(models.Model):
+    """How often a search word was asked for per day: the hot search words (热搜) come from here."""
+
+    day = models.DateField(_("day"))
+    term = models.CharField(_("search word"), max_length=50)
+    searches = models.PositiveIntegerField(_("searches"), default=0)
+    results = models.PositiveIntegerField(_("results last time"), default=0)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+        constraints = [models.UniqueConstraint(fields=["day", "term"], name="search_term_once_per_day")]

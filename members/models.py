@@ -312,3 +312,56 @@ class ReferralReward(models.Model):
         verbose_name = _("referral reward")
         verbose_name_plural = _("referral rewards")
         ordering = ["-created_at"]
+
+
+class Favourite(models.Model):
+    """收藏: a product a member keeps for later."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="favourite_once")]
+
+
+class BackInStockRequest(models.Model):
+    """到货通知: tell this member once when this sold-out variant can be bought again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="back_in_stock_requests")
+    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("told at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("back-in-stock notice")
+        verbose_name_plural = _("back-in-stock notices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "variant"], condition=Q(notified_at__isnull=True),
+                                    name="back_in_stock_once_while_waiting"),
+        ]
+
+
+class ConsentRecord(models.Model):
+    """用户协议 / 隐私政策 accepted at sign-up (or later): which document, which version, when."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("terms of service")
+        PRIVACY = "privacy", _("privacy policy")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    document = models.CharField(_("document"), max_length=10, choices=Document.choices)
+    version = models.CharField(_("version"), max_length=20)
+    accepted_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "document", "version"], name="consent_once_per_version"),
+        ]

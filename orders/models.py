@@ -538,6 +538,12 @@ class OutboxMessage(models.Model):
     order = models.ForeignKey(
         Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # A message about no order (back in stock, birthday coupon): to whom, and the figures its template needs.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )
+    params = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
