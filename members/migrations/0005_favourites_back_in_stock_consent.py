@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_product_rating_average_product_review_count_and_more'),
+        ('catalog', '0006_reviews_search_terms_sales_counts'),
         ('members', '0004_topup_unique_transaction'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
