@@ -107,3 +107,19 @@ def test_a_forged_or_a_shoppers_guide_code_credits_nobody(client, shopper):
     client.get("/?guide=G1-AAAAAAAAAA")
     client.get("/?guide=" + guide_code_for(shopper))
     assert COOKIE not in client.cookies
+
+
+def test_counter_sales_share_the_admin_order_list_and_filter_by_channel(client, shop_store, clerk):
+    from orders.services.counter import Basket, Tendered, ring_up_sale
+
+    variant = stocked_variant(store=shop_store, on_hand=2, price=Decimal("40.00"))
+    sale = ring_up_sale(basket=Basket(store_id=shop_store.pk, lines={variant.pk: 1}), clerk=clerk,
+                        tendered=Tendered("card"), expected_total=None)
+    head_office = get_user_model().objects.create_superuser(username="hq", email="hq@example.com", password="x")
+    client.force_login(head_office)
+
+    counter = client.get("/admin/orders/order/?channel=counter")
+    online = client.get("/admin/orders/order/?channel=online")
+
+    assert counter.status_code == 200 and sale.number in counter.content.decode()
+    assert sale.number not in online.content.decode()
