@@ -50,7 +50,7 @@ def test_a_store_manager_works_the_back_office_on_a_phone_and_a_laptop(browser, 
                                       is_mobile=name == "390", has_touch=True)  # log_in taps
         page = context.new_page()
         refused = []
-        page.on("console", lambda message: refused.append(message.text)
+        page.on("console", lambda message, refused=refused: refused.append(message.text)
                 if message.type == "error" and "Content Security Policy" in message.text else None)
         try:
             log_in(page, manager.email, "/admin/")
