@@ -1,0 +1,473 @@
+"""Reads for the dashboards and reports: facts first, always narrowed to the stores the viewer may see.
+
+Every function takes ``store_ids`` — the ids already narrowed by ``stores.selectors.stores_for`` in
+``visible_store_ids`` — so no query here can reach a store the viewer may not see. Dashboards read the
+fact tables (built nightly); only "today so far", which no fact covers yet, reads orders with one aggregate.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from analytics.models import DailyHourFact, DailyProductFact, DailyStoreFact
+from stores.selectors import is_head_office, stores_for
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+TOP_PRODUCTS = 10
+LOW_STOCK_ROWS = 10
+OPEN_TRANSFER_ROWS = 5
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+
+def visible_store_ids(user) -> list[int]:
+    """The ids of the stores this person may see on dashboards and reports (none for non-staff)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return []
+    return list(stores_for(user).order_by("pk").values_list("pk", flat=True))
+
+
+def is_hq(user) -> bool:
+    return is_head_office(user)
+
+
+def visible_stores(store_ids):
+    from stores.models import Store
+
+    return Store.objects.filter(pk__in=store_ids).order_by("priority", "code")
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def ratio(part, whole, places=CENT) -> Decimal | None:
+    """part / whole as an exact Decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(places)
+
+
+def percent(part, whole) -> Decimal | None:
+    value = ratio(Decimal(part) * 100, whole, Decimal("0.1"))
+    return value
+
+
+def change(current, previous) -> Decimal | None:
+    """Period-over-period change in per cent; None when the earlier period had nothing."""
+    if not previous:
+        return None
+    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
+
+
+def province_of(region: str) -> str:
+    """The province part of a region such as "上海市 徐汇区" (the text up to the first space)."""
+    region = (region or "").strip()
+    return region.split()[0] if region else _("No region")
+
+
+def facts(store_ids, start: date, end: date):
+    return DailyStoreFact.objects.filter(store_id__in=store_ids, day__gte=start, day__lte=end)
+
+
+FACT_SUMS = {
+    "orders": Sum("orders"), "units": Sum("units"), "gross": Sum("gross"), "net": Sum("net"),
+    "refunds": Sum("refunds"), "customers": Sum("customers"), "new_customers": Sum("new_customers"),
+    "returning_customers": Sum("returning_customers"),
+}
+
+
+def _filled(row: dict) -> dict:
+    """A sums row with zeros for the empty sums and the average order value."""
+    out = {key: (row.get(key) or (ZERO if key in ("gross", "net", "refunds") else 0)) for key in FACT_SUMS}
+    out.update({key: value for key, value in row.items() if key not in FACT_SUMS})
+    out["aov"] = ratio(out["net"], out["orders"]) or ZERO
+    return out
+
+
+def fact_totals(store_ids, start, end) -> dict:
+    return _filled(facts(store_ids, start, end).aggregate(**FACT_SUMS))
+
+
+def daily_trend(store_ids, start, end) -> list[dict]:
+    rows = {row["day"]: row for row in facts(store_ids, start, end).values("day").annotate(**FACT_SUMS)}
+    days = (end - start).days + 1
+    return [_filled(rows.get(start + timedelta(n), {"day": start + timedelta(n)})) for n in range(days)]
+
+
+def by_hour(store_ids, start, end) -> list[dict]:
+    rows = {
+        row["hour"]: row
+        for row in DailyHourFact.objects.filter(store_id__in=store_ids, day__gte=start, day__lte=end)
+        .values("hour").annotate(orders=Sum("orders"), net=Sum("net"))
+    }
+    return [{"hour": hour, "orders": rows.get(hour, {}).get("orders") or 0,
+             "net": rows.get(hour, {}).get("net") or ZERO} for hour in range(24)]
+
+
+def by_store(store_ids, start, end) -> list[dict]:
+    sums = {row["store_id"]: row for row in facts(store_ids, start, end).values("store_id").annotate(**FACT_SUMS)}
+    rows = []
+    for store in visible_stores(store_ids):
+        row = _filled(sums.get(store.pk, {}))
+        row.update(store=store, province=province_of(store.region))
+        rows.append(row)
+    return sorted(rows, key=lambda row: (-row["net"], row["store"].code))
+
+
+def by_region(store_ids, start, end) -> list[dict]:
+    regions: dict[str, dict] = {}
+    for row in by_store(store_ids, start, end):
+        bucket = regions.setdefault(row["province"], {"province": row["province"], "stores": 0,
+                                                      **{key: 0 for key in FACT_SUMS}})
+        bucket["stores"] += 1
+        for key in FACT_SUMS:
+            bucket[key] += row[key]
+    return sorted((_filled(row) for row in regions.values()), key=lambda row: (-row["net"], row["province"]))
+
+
+def by_channel(store_ids, start, end) -> list[dict]:
+    sums = {row["channel"]: row for row in facts(store_ids, start, end).values("channel").annotate(**FACT_SUMS)}
+    return [_filled({**sums.get(value, {}), "channel": value, "label": label})
+            for value, label in DailyStoreFact.Channel.choices]
+
+
+def top_products(store_ids, start, end, limit=TOP_PRODUCTS) -> list[dict]:
+    return list(
+        DailyProductFact.objects.filter(store_id__in=store_ids, day__gte=start, day__lte=end)
+        .values("product_id", name=F("product__name"))
+        .annotate(units=Sum("units"), net=Sum("net"), orders=Sum("orders"))
+        .order_by("-units", "-net", "product_id")[:limit]
+    )
+
+
+# --- the store dashboard -------------------------------------------------------------------
+
+
+COUNTED_STATUSES = ["paid", "placed", "ready_for_pickup", "shipped", "completed"]
+
+
+def today_so_far(store_id: int) -> dict:
+    """Today's figures, which no nightly fact holds yet: one aggregate over today's orders of this store."""
+    from orders.models import Order
+
+    start = day_start(today())
+    row = Order.objects.filter(store_id=store_id, placed_at__gte=start, status__in=COUNTED_STATUSES).aggregate(
+        orders=Count("pk"),
+        net=Sum(F("total") - F("refunded_total")),
+        new_customers=Count("user", distinct=True, filter=Q(user__member__created_at__gte=start)),
+    )
+    net = row["net"] or ZERO
+    return {"orders": row["orders"], "net": net, "aov": ratio(net, row["orders"]) or ZERO,
+            "new_customers": row["new_customers"]}
+
+
+def order_queues(store_id: int) -> dict:
+    from orders.models import Order
+
+    return Order.objects.filter(store_id=store_id).aggregate(
+        to_fulfil=Count("pk", filter=Q(status=Order.Status.PAID)),
+        pickups_waiting=Count("pk", filter=Q(status=Order.Status.READY_FOR_PICKUP)),
+    )
+
+
+def low_stock(store_id: int, limit=LOW_STOCK_ROWS) -> list:
+    from stores.models import Stock
+
+    return list(
+        Stock.objects.filter(store_id=store_id, variant__product__isnull=False)
+        .annotate(free=F("on_hand") - F("reserved"))
+        .filter(free__lte=F("low_stock_threshold"))
+        .select_related("variant__product")
+        .order_by("free", "variant_id")[:limit]
+    )
+
+
+def open_transfers(store_id: int, limit=OPEN_TRANSFER_ROWS) -> dict:
+    """Transfers into and out of the store that are not yet received or cancelled."""
+    from stores.models import Transfer
+
+    open_states = [Transfer.Status.REQUESTED, Transfer.Status.APPROVED, Transfer.Status.DISPATCHED]
+    rows = list(
+        Transfer.objects.filter(Q(from_store_id=store_id) | Q(to_store_id=store_id), status__in=open_states)
+        .select_related("from_store", "to_store").order_by("-requested_at")[: limit * 2]
+    )
+    return {"incoming": [row for row in rows if row.to_store_id == store_id][:limit],
+            "outgoing": [row for row in rows if row.from_store_id == store_id][:limit]}
+
+
+def store_dashboard(store_id: int) -> dict:
+    yesterday = today() - timedelta(days=1)
+    start = yesterday - timedelta(days=29)
+    ids = [store_id]
+    return {
+        "today": today_so_far(store_id),
+        "yesterday": fact_totals(ids, yesterday, yesterday),
+        "queues": order_queues(store_id),
+        "low_stock": low_stock(store_id),
+        "transfers": open_transfers(store_id),
+        "top_products": top_products(ids, start, yesterday),
+        "trend": daily_trend(ids, start, yesterday),
+        "hours": by_hour(ids, start, yesterday),
+        "start": start, "end": yesterday,
+    }
+
+
+def hq_dashboard(store_ids, start, end) -> dict:
+    return {
+        "totals": fact_totals(store_ids, start, end),
+        "stores": by_store(store_ids, start, end),
+        "regions": by_region(store_ids, start, end),
+        "channels": by_channel(store_ids, start, end),
+        "trend": daily_trend(store_ids, start, end),
+        "hours": by_hour(store_ids, start, end),
+    }
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One table of a report: what the page shows and what an export writes, cell for cell."""
+
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: str = ""  # the id of the chart drawn from this table, if any
+
+
+PERIODS = {
+    "day": None, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear,
+}
+PERIOD_LABELS = {
+    "day": gettext_lazy("day"), "week": gettext_lazy("week"), "month": gettext_lazy("month"),
+    "quarter": gettext_lazy("quarter"), "year": gettext_lazy("year"),
+}
+
+
+def _period_label(value: date, period: str) -> str:
+    if period == "week":
+        year, week, _weekday = value.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{value:%Y-%m}"
+    if period == "quarter":
+        return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+    if period == "year":
+        return str(value.year)
+    return value.isoformat()
+
+
+def sales_report(store_ids, start, end, period="day") -> list[Table]:
+    rows = facts(store_ids, start, end)
+    if PERIODS.get(period):
+        rows = rows.annotate(period=PERIODS[period]("day")).values("period")
+    else:
+        rows = rows.annotate(period=F("day")).values("period")
+    rows = rows.annotate(**FACT_SUMS).order_by("period")
+    table = Table(_("Sales by %(period)s") % {"period": PERIOD_LABELS[period]},
+                  [_("Period"), _("Orders"), _("Units"), _("Gross sales"), _("Net sales"), _("Refunds"),
+                   _("Average order value"), _("Change in net sales %")], chart="sales")
+    previous = None
+    for row in rows:
+        row = _filled(row)
+        table.rows.append([_period_label(row["period"], period), row["orders"], row["units"], row["gross"],
+                           row["net"], row["refunds"], row["aov"],
+                           change(row["net"], previous) if previous is not None else None])
+        previous = row["net"]
+    return [table]
+
+
+def region_report(store_ids, start, end) -> list[Table]:
+    regions = Table(_("Sales by region"), [_("Province"), _("Stores"), _("Orders"), _("Net sales"),
+                                           _("Average order value"), _("Share %")], chart="regions")
+    total = sum((row["net"] for row in by_region(store_ids, start, end)), ZERO)
+    for row in by_region(store_ids, start, end):
+        regions.rows.append([row["province"], row["stores"], row["orders"], row["net"], row["aov"],
+                             percent(row["net"], total)])
+    stores = Table(_("Sales by store"), [_("Store"), _("Province"), _("Orders"), _("Net sales"),
+                                         _("Average order value"), _("Customers")])
+    for row in by_store(store_ids, start, end):
+        stores.rows.append([str(row["store"]), row["province"], row["orders"], row["net"], row["aov"],
+                            row["customers"]])
+    return [regions, stores]
+
+
+def hour_report(store_ids, start, end) -> list[Table]:
+    table = Table(_("Sales by hour of day"), [_("Hour"), _("Orders"), _("Net sales"), _("Share %")], chart="hours")
+    hours = by_hour(store_ids, start, end)
+    total = sum((row["net"] for row in hours), ZERO)
+    for row in hours:
+        table.rows.append([f"{row['hour']:02d}:00", row["orders"], row["net"], percent(row["net"], total)])
+    return [table]
+
+
+def _on_hand_by_product(store_ids) -> dict[int, int]:
+    from stores.models import Stock
+
+    return dict(
+        Stock.objects.filter(store_id__in=store_ids, variant__product__isnull=False)
+        .values("variant__product_id").annotate(on_hand=Sum("on_hand")).values_list("variant__product_id", "on_hand")
+    )
+
+
+def product_report(store_ids, start, end, limit=200) -> list[Table]:
+    """Top sellers, slow movers (stocked here, least sold), sell-through = sold / (sold + on hand now), refund rate."""
+    from catalog.models import Product
+
+    sold = {
+        row["product_id"]: row
+        for row in DailyProductFact.objects.filter(store_id__in=store_ids, day__gte=start, day__lte=end)
+        .values("product_id").annotate(units=Sum("units"), net=Sum("net"), refunded_units=Sum("refunded_units"),
+                                       refunds=Sum("refunds"))
+    }
+    on_hand = _on_hand_by_product(store_ids)
+    names = dict(Product.objects.filter(pk__in=set(sold) | set(on_hand)).values_list("pk", "name"))
+    columns = [_("Product"), _("Units sold"), _("Net sales"), _("On hand now"), _("Sell-through %"),
+               _("Units refunded"), _("Refund rate %")]
+
+    def line(product_id):
+        row = sold.get(product_id, {})
+        units, stock = row.get("units") or 0, on_hand.get(product_id) or 0
+        refunded = row.get("refunded_units") or 0
+        return [names.get(product_id, str(product_id)), units, row.get("net") or ZERO, stock,
+                percent(units, units + stock), refunded, percent(refunded, units)]
+
+    top = Table(_("Top sellers"), columns, chart="products")
+    for product_id in sorted(sold, key=lambda pk: (-(sold[pk]["units"] or 0), pk))[:limit]:
+        top.rows.append(line(product_id))
+    slow = Table(_("Slow movers (in stock, least sold)"), columns)
+    stocked = [pk for pk, units in on_hand.items() if units > 0]
+    for product_id in sorted(stocked, key=lambda pk: ((sold.get(pk, {}).get("units") or 0), -on_hand[pk], pk))[:limit]:
+        slow.rows.append(line(product_id))
+    return [top, slow]
+
+
+SPEND_BANDS = [Decimal("0"), Decimal("500"), Decimal("2000"), Decimal("5000"), Decimal("20000")]
+
+
+def customer_report(store_ids, start, end, hq=False) -> list[Table]:
+    """New vs returning from the facts; repeat rate, tiers and spend bands from members who bought here."""
+    from members.models import MemberProfile
+    from orders.models import Order
+
+    totals = fact_totals(store_ids, start, end)
+    mix = Table(_("New and returning customers"), [_("Customers"), _("New"), _("Returning"), _("New %")])
+    mix.rows.append([totals["customers"], totals["new_customers"], totals["returning_customers"],
+                     percent(totals["new_customers"], totals["customers"])])
+
+    buyers = (Order.objects.filter(store_id__in=store_ids, status__in=COUNTED_STATUSES,
+                                   placed_at__gte=day_start(start), placed_at__lt=day_start(end + timedelta(days=1)))
+              .values("user_id").annotate(orders=Count("pk")))
+    # One row per buyer; counted here since Django cannot aggregate over a grouped aggregate directly.
+    per_user = list(buyers.values_list("user_id", "orders"))
+    repeaters = sum(1 for _user, orders in per_user if orders >= 2)
+    repeat = Table(_("Repeat purchase"), [_("Buyers"), _("Bought twice or more"), _("Repeat rate %")])
+    repeat.rows.append([len(per_user), repeaters, percent(repeaters, len(per_user))])
+
+    # HQ sees the whole member base; a store sees the members who have bought there.
+    members = MemberProfile.objects.all()
+    if not hq:
+        members = members.filter(user__orders__store_id__in=store_ids).distinct()
+    tier_rows = (MemberProfile.objects.filter(pk__in=members.values("pk"))
+                 .values("tier__name").annotate(members=Count("pk")).order_by("-members", "tier__name"))
+    tier_total = sum(row["members"] for row in tier_rows)
+    tiers = Table(_("Members by tier"), [_("Tier"), _("Members"), _("Share %")], chart="tiers")
+    for row in tier_rows:
+        tiers.rows.append([row["tier__name"] or _("No tier"), row["members"], percent(row["members"], tier_total)])
+
+    bands = Table(_("Members by total spend"), [_("Spend band"), _("Members")])
+    band_counts = MemberProfile.objects.filter(pk__in=members.values("pk")).aggregate(**{
+        f"b{index}": Count("pk", filter=Q(total_spend__gte=low, **({"total_spend__lt": SPEND_BANDS[index + 1]}
+                                                                  if index + 1 < len(SPEND_BANDS) else {})))
+        for index, low in enumerate(SPEND_BANDS)
+    })
+    for index, low in enumerate(SPEND_BANDS):
+        label = (f"{low}–{SPEND_BANDS[index + 1]}" if index + 1 < len(SPEND_BANDS) else f"{low}+")
+        bands.rows.append([label, band_counts[f"b{index}"]])
+    return [mix, repeat, tiers, bands]
+
+
+def campaign_report(store_ids, start, end, hq=False) -> list[Table]:
+    """Promotions and coupons used on orders of these stores: uses, discount given, revenue, ROI = revenue / discount."""
+    from marketing.models import Coupon, PromotionUse
+    from orders.models import Order
+
+    window = {"created_at__gte": day_start(start), "created_at__lt": day_start(end + timedelta(days=1))}
+    numbers = Order.objects.filter(store_id__in=store_ids).values("number")
+    uses = (PromotionUse.objects.filter(order_number__in=numbers, is_cancelled=False, **window)
+            .values("promotion_id", "promotion__name", "coupon_template_id", "coupon_template__name")
+            .annotate(uses=Count("pk"), discount=Sum("discount"), revenue=Sum("order_total"))
+            .order_by("-revenue", "promotion_id", "coupon_template_id"))
+    issued = {}
+    if hq:
+        # Coupons are issued to members, not stores: only head office sees how many went out.
+        issued = dict(Coupon.objects.filter(**window).values("template_id").annotate(n=Count("pk"))
+                      .values_list("template_id", "n"))
+    table = Table(_("Promotions and coupons"), [_("Campaign"), _("Kind"), _("Issued"), _("Used"),
+                                                _("Discount given"), _("Revenue"), _("ROI")], chart="campaigns")
+    for row in uses:
+        is_coupon = row["coupon_template_id"] is not None
+        name = row["coupon_template__name"] if is_coupon else row["promotion__name"]
+        table.rows.append([name, _("coupon") if is_coupon else _("promotion"),
+                           issued.get(row["coupon_template_id"]) if is_coupon and hq else None,
+                           row["uses"], row["discount"] or ZERO, row["revenue"] or ZERO,
+                           ratio(row["revenue"] or ZERO, row["discount"])])
+    return [table]
+
+
+def staff_report(store_ids, start, end) -> list[Table]:
+    """Sales credited to a staff member (导购): counter sales and orders through their share link."""
+    from orders.models import Order
+
+    rows = (Order.objects.filter(store_id__in=store_ids, status__in=COUNTED_STATUSES, sales_staff__isnull=False,
+                                 placed_at__gte=day_start(start), placed_at__lt=day_start(end + timedelta(days=1)))
+            .values("sales_staff_id", "sales_staff__username", "sales_staff__first_name", "sales_staff__last_name")
+            .annotate(orders=Count("pk"), counter=Count("pk", filter=Q(channel=Order.Channel.COUNTER)),
+                      net=Sum(F("total") - F("refunded_total")))
+            .order_by("-net", "sales_staff_id"))
+    total = sum((row["net"] or ZERO for row in rows), ZERO)
+    table = Table(_("Staff sales"), [_("Staff member"), _("Orders"), _("Counter sales"), _("Share-link orders"),
+                                     _("Net sales"), _("Share %")], chart="staff")
+    for row in rows:
+        name = " ".join(filter(None, [row["sales_staff__last_name"], row["sales_staff__first_name"]]))
+        table.rows.append([name or row["sales_staff__username"], row["orders"], row["counter"],
+                           row["orders"] - row["counter"], row["net"] or ZERO, percent(row["net"] or ZERO, total)])
+    return [table]
+
+
+REPORTS = {
+    "sales": (gettext_lazy("Sales trend"), sales_report),
+    "regions": (gettext_lazy("Regions and stores"), region_report),
+    "hours": (gettext_lazy("Sales by hour"), hour_report),
+    "products": (gettext_lazy("Products"), product_report),
+    "customers": (gettext_lazy("Customers"), customer_report),
+    "campaigns": (gettext_lazy("Promotions and coupons"), campaign_report),
+    "staff": (gettext_lazy("Staff sales"), staff_report),
+}
+
+
+def build_report(name: str, store_ids, start, end, *, period="day", hq=False) -> list[Table]:
+    """The tables of one report; the same call feeds the page, the inline export and the export task."""
+    _title, function = REPORTS[name]
+    if name == "sales":
+        return function(store_ids, start, end, period)
+    if name in ("customers", "campaigns"):
+        return function(store_ids, start, end, hq=hq)
+    return function(store_ids, start, end)
