@@ -39,6 +39,8 @@ urlpatterns = [
     path("lang/<str:code>/", views.switch_language, name="switch-language"),
     # Before the admin's own catch-all; the promotion admin links here by name.
     path("admin/price-simulator/", price_simulator, name="admin-price-simulator"),
+    # Dashboards, reports and exports: staff pages in the back office's look, before its catch-all.
+    path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),
