@@ -37,7 +37,7 @@ from members import services as member_services
 from orders.exceptions import RefundError
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine, Payment, Refund, RefundLine, RefundPayment
-from orders.payments.providers import RefundDeclined, provider_named
+from orders.payments.providers import RefundDeclined, provider_label, provider_named
 from orders.services.notifications import queue_email
 from shop.money import format_money as money
 from shop.money import to_money
@@ -493,7 +493,7 @@ def _record_failure(leg_id: int, error: str) -> RefundPayment:
         order=order, from_status=order.status, to_status=order.status,
         note=(_("Refund of %(amount)s through %(provider)s failed (%(error)s): the money was not paid back; "
                 "refund it again or pay it back by hand.")
-              % {"amount": money(leg.amount), "provider": leg.payment.provider, "error": error[:200]})[:500],
+              % {"amount": money(leg.amount), "provider": provider_label(leg.payment.provider), "error": error[:200]})[:500],
     )
     logger.error("refund leg %s for order %s failed for good: %s", leg.pk, order.number, error)
     _update_refund_status(leg.refund)
