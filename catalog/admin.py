@@ -17,6 +17,8 @@ from catalog.models import (
     Product,
     ProductAttributeValue,
     ProductImage,
+    Review,
+    ReviewPhoto,
     Tag,
     Variant,
 )
@@ -194,3 +196,59 @@ class ProductAdmin(admin.ModelAdmin):
         self.message_user(
             request, ngettext("%d product unpublished.", "%d products unpublished.", count) % count, messages.SUCCESS
         )
+
+
+class ReviewPhotoInline(admin.TabularInline):
+    model = ReviewPhoto
+    extra = 0
+    fields = ["image", "position"]
+    readonly_fields = ["image", "position"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Moderation: publish or reject with the actions, reply on the review's page (the reply shows under it)."""
+
+    list_display = ["product", "rating", "status", "order_number", "created_at", "has_reply"]
+    list_filter = ["status", "rating"]
+    search_fields = ["product__name", "order_number", "text"]
+    list_select_related = ["product"]
+    fields = ["product", "variant", "user", "order_number", "rating", "text", "status", "helpful_count",
+              "created_at", "published_at", "reply", "replied_by", "replied_at"]
+    readonly_fields = ["product", "variant", "user", "order_number", "rating", "text", "status", "helpful_count",
+                       "created_at", "published_at", "replied_by", "replied_at"]
+    inlines = [ReviewPhotoInline]
+    actions = ["publish_selected", "reject_selected"]
+
+    def has_add_permission(self, request):
+        return False  # reviews come from buyers only
+
+    @admin.display(boolean=True, description=_("replied"))
+    def has_reply(self, review):
+        return bool(review.reply)
+
+    def save_model(self, request, obj, form, change):
+        from catalog.reviews import reply_to_review
+
+        # Only the reply is editable; the service stamps who replied and when.
+        reply_to_review(review=obj, reply=form.cleaned_data.get("reply", ""), staff_user=request.user)
+
+    @admin.action(description=_("Publish the selected reviews"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        from catalog.reviews import publish_reviews
+
+        count = publish_reviews(review_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, ngettext("%(count)d review published.", "%(count)d reviews published.", count)
+                          % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reject the selected reviews"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        from catalog.reviews import reject_reviews
+
+        count = reject_reviews(review_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, ngettext("%(count)d review rejected.", "%(count)d reviews rejected.", count)
+                          % {"count": count}, messages.SUCCESS)

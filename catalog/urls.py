@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from catalog import review_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<str:slug>/", views.category_detail, name="category"),
     path("p/<str:slug>/", views.product_detail, name="product"),
     path("search/", views.search, name="search"),
+    path("reviews/<int:review_id>/helpful/", review_views.review_helpful, name="review-helpful"),
 ]

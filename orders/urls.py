@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import group_views, views
+from orders import group_views, review_views, views
 from orders.payments import simulator
 from orders.payments import views as payment_views
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("cart/update/", views.cart_update, name="cart-update"),
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.order_list, name="order-list"),
+    path("orders/to-review/", review_views.to_review, name="to-review"),
+    path("orders/to-review/<int:line_id>/", review_views.write_review, name="write-review"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
     path("orders/<str:number>/pay/", views.order_pay, name="order-pay"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="order-cancel"),

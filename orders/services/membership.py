@@ -85,7 +85,26 @@ def count_order(*, order_id: int) -> bool:
             .exclude(pk=order.pk).exists(),
             referrer_user_id=reward.referrer.user_id if reward else None,
         )
+        _add_units_sold(order)
     return True
+
+
+def _add_units_sold(order: Order) -> None:
+    """Add the units kept (bought less refunded) to each product's 销量, once, under the order's claim.
+
+    Products are updated in id order, last in the transaction, so two orders of the same products
+    never wait on each other's rows in opposite orders.
+    """
+    from catalog.models import Product
+
+    kept = {}
+    for product_id, quantity, refunded in order.lines.values_list(
+        "variant__product_id", "quantity", "refunded_quantity"
+    ):
+        kept[product_id] = kept.get(product_id, 0) + quantity - refunded
+    for product_id in sorted(kept):
+        if kept[product_id] > 0:
+            Product.objects.filter(pk=product_id).update(units_sold=F("units_sold") + kept[product_id])
 
 
 def on_order_completed(*, order_id: int) -> bool:
