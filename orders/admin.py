@@ -398,7 +398,7 @@ class OrderAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         for index, (title, options) in enumerate(self.fieldsets):
             fields = [name for name in options["fields"] if name not in hidden]
             if index == 1 and obj.fulfilment == Order.Fulfilment.PICKUP:
-                title = _("pick-up by")
+                title = _("pick-up contact")
             if fields:
                 fieldsets.append((title, {**options, "fields": fields}))
         return fieldsets
