@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from orders.models import Order, Payment, Refund, RefundPayment
 from orders.payments import GatewaySimulator, ProviderUnavailable, RefundDeclined
@@ -13,6 +14,13 @@ from tests.orders.conftest import buy, delivery_choice
 from tests.orders.test_refunds import line_of, pay, ship
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Refusals and history notes are matched in English; the shop speaks Chinese by default.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
