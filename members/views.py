@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from members.exceptions import MemberError
 from members.forms import AddressForm, DeleteAccountForm, MarketingConsentForm, PhoneSignupForm, ProfileForm
+from catalog.models import Product, Variant
 from members.models import Address
 from members.selectors import member_for, points_history, wallet_history
 from members.services import (
@@ -36,6 +37,7 @@ from members.services import (
     save_address,
     set_marketing_consent,
 )
+from members.services.wishlist import cancel_back_in_stock, request_back_in_stock, toggle_favourite
 from shop.redirects import safe_target
 
 logger = logging.getLogger(__name__)
@@ -230,3 +232,49 @@ class PhoneSignupView(SignupView):
 
 
 phone_signup = PhoneSignupView.as_view()
+
+
+@login_required
+def favourites(request):
+    saved = request.user.favourites.select_related("product").filter(product__is_published=True)[:100]
+    return render(request, "members/favourites.html", {"favourites": saved})
+
+
+@login_required
+@require_POST
+def favourite_toggle(request, product_id):
+    product = get_object_or_404(Product, pk=product_id, is_published=True)
+    if toggle_favourite(user=request.user, product_id=product.pk):
+        messages.success(request, _("Saved to your favourites."))
+    else:
+        messages.success(request, _("Removed from your favourites."))
+    return redirect(safe_target(request, request.POST.get("next")) or product.get_absolute_url())
+
+
+@login_required
+def back_in_stock_list(request):
+    waiting = request.user.back_in_stock_requests.filter(notified_at__isnull=True).select_related("variant__product")
+    return render(request, "members/back_in_stock.html", {
+        "requests": waiting[:100], "member": member_for(request.user),
+    })
+
+
+@login_required
+@require_POST
+def back_in_stock_request(request, variant_id):
+    variant = get_object_or_404(Variant.objects.select_related("product"), pk=variant_id, is_active=True,
+                                product__is_published=True)
+    target = safe_target(request, request.POST.get("next")) or variant.product.get_absolute_url()
+    if request.POST.get("cancel"):
+        cancel_back_in_stock(user=request.user, variant_id=variant.pk)
+        messages.success(request, _("We will not tell you about this item."))
+        return redirect(target)
+    if variant.is_in_stock:
+        messages.info(request, _("This item is in stock: you can buy it now."))
+        return redirect(target)
+    request_back_in_stock(user=request.user, variant_id=variant.pk)
+    if member_for(request.user).marketing_consent:
+        messages.success(request, _("We will tell you once, by email, when it is back in stock."))
+    else:
+        messages.warning(request, _("Noted. We can only tell you once you allow messages under Privacy and my data."))
+    return redirect(target)

@@ -114,3 +114,11 @@ def close_overdue_groups_task() -> int:
     from orders.services.group_orders import close_overdue_groups
 
     return close_overdue_groups()
+
+
+@shared_task(time_limit=300, soft_time_limit=240)
+def send_back_in_stock_notices_task() -> int:
+    """到货通知: each waiting request is claimed once, so a repeat or an overlapping run mails nobody twice."""
+    from orders.services.notifications import send_back_in_stock_notices
+
+    return send_back_in_stock_notices()

@@ -26,6 +26,8 @@ from shop.queue import queue_task
 logger = logging.getLogger(__name__)
 
 KINDS = {"order_placed", "order_paid", "order_shipped", "order_ready_for_pickup", "order_refunded", "order_cancelled"}
+# Messages to a member about no order: rendered from OutboxMessage.params.
+MEMBER_KINDS = {"back_in_stock"}
 STALE_CLAIM = timedelta(minutes=10)
 
 
@@ -73,6 +75,8 @@ def email_language(order: Order) -> str:
 
 def _deliver(message: OutboxMessage) -> None:
     if message.order_id is None:
+        if message.kind in MEMBER_KINDS and message.user_id:
+            _deliver_to_member(message)
         return
     # Lines with their shares and the adjustments in a fixed number of queries, however long the order.
     order = order_for_receipt(message.order_id)
@@ -100,3 +104,58 @@ def flush_outbox(*, limit: int = 200) -> int:
         except Exception:
             logger.exception("outbox message %s failed; it will be retried", message_id)
     return sent
+
+
+def queue_member_email(*, kind: str, user_id: int, params: dict) -> OutboxMessage:
+    """Queue a mail to a member that belongs to no order; written in the caller's transaction like order mails."""
+    if kind not in MEMBER_KINDS:
+        raise ValueError(f"unknown member email kind {kind!r}")
+    message = OutboxMessage.objects.create(kind=kind, user_id=user_id, params=params)
+    transaction.on_commit(partial(_hand_to_worker, message.pk))
+    return message
+
+
+def _deliver_to_member(message: OutboxMessage) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=message.user_id).first()
+    if user is None or not user.email:
+        return
+    context = {"params": message.params, "shop_name": settings.SHOP_NAME, "user": user}
+    with translation.override(message.params.get("language") or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"orders/email/{message.kind}_subject.txt", context).strip()
+        body = render_to_string(f"orders/email/{message.kind}.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def send_back_in_stock_notices(*, limit: int = 500) -> int:
+    """Queue one 到货通知 per waiting request whose variant can be bought again; returns how many were queued.
+
+    Each request is claimed by a conditional update of ``notified_at`` in the transaction that writes its
+    outbox message, so a repeat or a concurrent run never mails twice. Only members who agree to messages
+    (marketing consent) and have not asked to be erased are told; the others' requests keep waiting, so
+    turning consent on later still brings the notice.
+    """
+    from members.models import BackInStockRequest
+
+    waiting = list(
+        BackInStockRequest.objects.filter(
+            notified_at__isnull=True, variant__is_in_stock=True, variant__is_active=True,
+            user__member__marketing_consent=True, user__member__deletion_requested_at__isnull=True,
+        ).select_related("variant__product").order_by("pk")[:limit]
+    )
+    queued = 0
+    for request in waiting:
+        with transaction.atomic():
+            claimed = BackInStockRequest.objects.filter(pk=request.pk, notified_at__isnull=True).update(
+                notified_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            variant = request.variant
+            queue_member_email(kind="back_in_stock", user_id=request.user_id, params={
+                "product": variant.product.name, "sku": variant.sku,
+                "path": f"{variant.product.get_absolute_url()}?sku={variant.sku}",
+            })
+            queued += 1
+    return queued
