@@ -443,3 +443,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# 到货通知: waiting back-in-stock requests whose variant is in stock again are mailed (once) every five minutes.
+CELERY_BEAT_SCHEDULE["send-back-in-stock-notices"] = {
+    "task": "orders.tasks.send_back_in_stock_notices_task", "schedule": 5 * 60,
+}
+# 商品评价: publish reviews at once instead of after staff moderation.
+REVIEWS_AUTO_PUBLISH = env_bool("REVIEWS_AUTO_PUBLISH", False)
