@@ -217,8 +217,16 @@ def checkout(request):
 @login_required
 @require_GET
 def order_list(request):
-    page = Paginator(selectors.orders_for_member(request.user), 10).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"page": page})
+    from orders.templatetags.member_orders import TO_PAY, TO_RECEIVE, TO_SHIP
+
+    # The member centre's status tabs (待付款 / 待发货 / 待收货) link here; an unknown tab shows every order.
+    tabs = {"to_pay": TO_PAY, "to_ship": TO_SHIP, "to_receive": TO_RECEIVE}
+    orders = selectors.orders_for_member(request.user)
+    tab = request.GET.get("tab", "")
+    if tab in tabs:
+        orders = orders.filter(status__in=tabs[tab])
+    page = Paginator(orders, 10).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page, "tab": tab if tab in tabs else ""})
 
 
 @login_required
