@@ -8,6 +8,16 @@ from orders.models import MAX_LINE_QUANTITY, Order, ShippingMethod
 from stores.models import Store
 
 
+def _quantity_messages() -> dict:
+    """Quantity errors name the field, so a phone shopper sees which box is wrong (not only "at least 1")."""
+    return {
+        "min_value": _("Quantity: choose at least %(limit_value)s."),
+        "max_value": _("Quantity: at most %(limit_value)s per item."),
+        "invalid": _("Quantity: enter a whole number."),
+        "required": _("Quantity: enter how many you want."),
+    }
+
+
 class AddToCartForm(forms.Form):
     variant = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
     quantity = forms.IntegerField(
@@ -15,6 +25,7 @@ class AddToCartForm(forms.Form):
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
         initial=1,
+        error_messages=_quantity_messages(),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_LINE_QUANTITY, "class": "qty"}),
     )
 
@@ -24,7 +35,8 @@ class UpdateCartForm(forms.Form):
 
     variant = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
     quantity = forms.IntegerField(
-        label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY, widget=forms.NumberInput(attrs={"class": "qty"})
+        label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY, error_messages=_quantity_messages(),
+        widget=forms.NumberInput(attrs={"class": "qty"}),
     )
 
 
@@ -71,6 +83,9 @@ class CheckoutForm(forms.Form):
     expected_amount_due = forms.DecimalField(
         max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
     )
+    # The options those totals were priced for (orders.services.checkout.choice_key): a total that differs
+    # because the shopper changed an option is shown again, not refused as a price change.
+    priced_for = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     # The page holds both fulfilments at once; only the chosen one's fields count.
     DELIVERY_FIELDS = ("address", "shipping_method")

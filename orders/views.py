@@ -31,7 +31,7 @@ from orders.services.cart import cart_items
 from orders.workflow import Actor
 from orders.group_views import clear_group_checkout, group_checkout_intent
 from orders.services.checkout import group_checkout_lines
-from orders.services.checkout import member_for_checkout, price_lines, price_with_coupons
+from orders.services.checkout import choice_key, member_for_checkout, price_lines, price_with_coupons, shipping_quotes
 from shop.redirects import safe_target
 from stores.exceptions import StockError
 
@@ -99,7 +99,8 @@ def cart_update(request):
         except OrderError as err:
             messages.error(request, err.message)
     else:
-        messages.error(request, _("Choose a quantity from 0 to 99."))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
     return redirect("orders:cart-detail")
 
 
@@ -130,6 +131,13 @@ def checkout(request):
         chosen = next((a for a in addresses if a.pk == int(data["address"])), None)
         province = chosen.province if chosen else province
     methods = selectors.shipping_methods_for(province) if province else []
+    member = member_for_checkout(request.user.pk)
+    if data is not None and "place" not in data and data.get("fulfilment") == Order.Fulfilment.PICKUP:
+        if not data.get("pickup_store") and pickup_stores:
+            # Re-pricing the pick-up tab (a tap on it): suggest the first store, shown checked before placing.
+            # Placing never picks a store the shopper did not see chosen.
+            data = data.copy()
+            data["pickup_store"] = str(pickup_stores[0].pk)
     form = CheckoutForm(
         data,
         user=request.user,
@@ -138,11 +146,13 @@ def checkout(request):
         initial={
             "token": uuid.uuid4(),
             "address": initial_address,
-            "shipping_method": methods[0] if methods else None,
-            "pickup_store": pickup_stores[0] if pickup_stores else None,
+            "shipping_method": methods[0].pk if methods else None,
+            # No store is pre-selected: a delivery shopper never sees one chosen for them, and a pick-up
+            # shopper taps the store they will walk to. Who picks it up is the member, until they say otherwise.
+            "contact_name": request.user.get_full_name() or (initial_address.recipient if initial_address else ""),
+            "contact_phone": member.phone or (initial_address.phone if initial_address else ""),
         },
     )
-    member = member_for_checkout(request.user.pk)
     choice = CheckoutChoice(
         fulfilment=Order.Fulfilment.DELIVERY,
         payment_method=Order.PaymentMethod.ONLINE,
@@ -150,6 +160,7 @@ def checkout(request):
         shipping_method=methods[0] if methods else None,
         **group,
     )
+    coupons = None
     if data is not None and form.is_valid():
         cleaned = form.cleaned_data
         is_delivery = cleaned["fulfilment"] == Order.Fulfilment.DELIVERY
@@ -167,7 +178,17 @@ def checkout(request):
             coupon_code=form.chosen_coupon(),
             **group,
         )
-        if "place" in request.POST:
+        coupons = price_with_coupons(lines, choice, member)
+        # A page that did not say what it priced (an older page) is held to its totals, as before.
+        shown_other_options = bool(cleaned["priced_for"]) and cleaned["priced_for"] != choice_key(choice)
+        shown = (cleaned["expected_total"], cleaned["expected_amount_due"])
+        now = (coupons.priced.total, coupons.priced.amount_due)
+        changed = any(was is not None and was != is_ for was, is_ in zip(shown, now))
+        if "place" in request.POST and shown_other_options and changed:
+            # The shopper changed an option (without JavaScript the page could not re-price it live):
+            # that is no price change to refuse, so show the new total and let them place the order.
+            messages.info(request, _("The total is updated for your choices. Check it and place the order."))
+        elif "place" in request.POST:
             try:
                 order = place_order(
                     user_id=request.user.pk,
@@ -185,17 +206,24 @@ def checkout(request):
     elif data is not None and "place" in request.POST:
         # Say so at the top too: an error on a field further down the page is easy to miss on a phone.
         messages.error(request, _("Please check the marked choices and place the order again."))
-    coupons = price_with_coupons(lines, choice, member)
+    if data is not None and coupons is None and data.get("fulfilment") == Order.Fulfilment.PICKUP:
+        # The pick-up tab with a choice still missing: its total has no shipping, whatever is missing.
+        choice = CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE, **group)
+    if coupons is None:
+        coupons = price_with_coupons(lines, choice, member)
     priced = coupons.priced
+    shipping_quotes_by_pk = shipping_quotes(lines, choice, member, methods)
     # The page carries the total and the amount due it showed; placing the order compares against
     # both, so a changed price or a changed stored-value part is shown to the shopper before they pay.
     if data is None:
         form.initial["expected_total"] = priced.total
         form.initial["expected_amount_due"] = priced.amount_due
+        form.initial["priced_for"] = choice_key(choice)
     else:
         form.data = form.data.copy()
         form.data["expected_total"] = str(priced.total)
         form.data["expected_amount_due"] = str(priced.amount_due)
+        form.data["priced_for"] = choice_key(choice)
     return render(
         request,
         "orders/checkout.html",
@@ -209,6 +237,7 @@ def checkout(request):
             "member": member,
             "group_checkout": group,
             "coupons": coupons,
+            "shipping_options": [(m, fee) for m in methods for fee in [shipping_quotes_by_pk.get(m.pk)]],
             "max_points": member_services.max_points_for(priced.goods_after_discounts, member.points_balance),
         },
     )

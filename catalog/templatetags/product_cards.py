@@ -11,13 +11,13 @@ query, and stored in one ``set_many``.
 """
 
 from django import template
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
 from catalog.cache import TIMEOUT, page_key, pages_cache
-from catalog.models import ProductImage
+from catalog.models import ProductImage, Variant
 
 register = template.Library()
 
@@ -36,8 +36,25 @@ def product_cards(products) -> str:
     if missing:
         # Only the cards being rendered need their pictures; a prefetched list is left as it is.
         prefetch_related_objects(missing, Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        _mark_price_ranges(missing)
         card = get_template(CARD_TEMPLATE)
         rendered = {keys[product.pk]: card.render({"product": product}) for product in missing}
         pages.set_many(rendered, TIMEOUT)
         found.update(rendered)
     return mark_safe("".join(found[keys[product.pk]] for product in products))
+
+
+def _mark_price_ranges(products) -> None:
+    """Flag products whose active variants differ in price, so their card says "from" (¥10.00 起).
+
+    One query for all the cards being rendered; a cached card keeps its flag until the catalogue
+    version changes, which a price change bumps.
+    """
+    prices = (
+        Variant.objects.filter(product__in=[product.pk for product in products], is_active=True)
+        .values("product_id")
+        .annotate(prices=Count("price", distinct=True))
+    )
+    ranged = {row["product_id"] for row in prices if row["prices"] > 1}
+    for product in products:
+        product.has_price_range = product.pk in ranged

@@ -3,7 +3,7 @@
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -550,4 +550,37 @@ def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:
         for adjustment, stored in zip(priced.adjustments, adjustments)
         for index, share in enumerate(adjustment.shares)
         if share or (adjustment.point_shares and adjustment.point_shares[index])
+    )
+
+
+def shipping_quotes(lines, choice: CheckoutChoice, member: MemberProfile | None, methods) -> dict[int, Decimal]:
+    """What each shipping method would cost this cart, so every option shows its price before it is chosen.
+
+    One pricing context for all methods (the promotions and unit prices do not depend on the method); only the
+    pure pipeline runs again per method, so the page's query count does not grow with the number of methods.
+    """
+    if not methods:
+        return {}
+    items = pricing_items(lines)
+    context = _pricing_context(lines, choice, member)
+    return {
+        method.pk: price_cart(items, replace(context, is_pickup=False, shipping=shipping_rule(method))).shipping_fee
+        for method in methods
+    }
+
+
+def choice_key(choice: CheckoutChoice) -> str:
+    """The options a shown total was priced for: placing compares it to tell a changed choice from a changed price."""
+    return ":".join(
+        str(part)
+        for part in (
+            choice.fulfilment,
+            choice.address.pk if choice.address else "",
+            choice.shipping_method.pk if choice.shipping_method else "",
+            choice.pickup_store.pk if choice.pickup_store else "",
+            choice.points_to_use or 0,
+            int(choice.use_wallet),
+            choice.coupon_code or "",
+            choice.payment_method,
+        )
     )

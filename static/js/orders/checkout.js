@@ -1,0 +1,39 @@
+// Checkout that behaves like an app: every change of an option re-prices the page in the background
+// (the same POST as the "Update total" button, so the server stays the only one that prices), and
+// the parts that depend on the choice are swapped in. Without JavaScript the button does the same.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-live-checkout]");
+  if (!form) return;
+  document.documentElement.classList.add("js");
+  var pending = null;
+  var typed = ["contact_name", "contact_phone", "note", "coupon_code"];
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    form.querySelectorAll("[data-live]").forEach(function (old) {
+      var part = fresh.querySelector('[data-live="' + old.dataset.live + '"]');
+      if (part) old.replaceWith(part);
+    });
+  }
+
+  function reprice() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    var body = new FormData(form);
+    body.append("update", "1");
+    form.classList.add("is-pricing");
+    fetch(form.action || window.location.href, {
+      method: "POST", body: body, signal: pending.signal, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+      .then(swap)
+      .catch(function () { /* the next change or the submit button re-prices on the server anyway */ })
+      .finally(function () { form.classList.remove("is-pricing"); });
+  }
+
+  form.addEventListener("change", function (event) {
+    if (typed.indexOf(event.target.name) === -1) reprice();
+  });
+})();
