@@ -58,7 +58,21 @@ class EmailLoginForm(LoginForm):
         self.fields["login"] = EmailField()
 
 
-class EmailSignupForm(SignupForm):
+class ConsentMixin(forms.Form):
+    """The 用户协议 / 隐私政策 box every sign-up must tick; allauth calls ``signup`` once the account exists."""
+
+    accept_terms = forms.BooleanField(
+        label=_("I have read and accept the terms of service and the privacy policy"),
+        error_messages={"required": _("Please accept the terms of service and the privacy policy to sign up.")},
+    )
+
+    def signup(self, request, user):
+        from members.services.consent import record_consent
+
+        record_consent(user=user)
+
+
+class EmailSignupForm(ConsentMixin, SignupForm):
     """Sign-up by email and password, exactly as before phone sign-up existed."""
 
     def __init__(self, *args, **kwargs):
@@ -67,7 +81,7 @@ class EmailSignupForm(SignupForm):
         self._has_phone_field = False
 
 
-class PhoneSignupForm(SignupForm):
+class PhoneSignupForm(ConsentMixin, SignupForm):
     """Sign-up with a mobile number alone: allauth texts a code, the code proves the number."""
 
     def __init__(self, *args, **kwargs):

@@ -278,3 +278,15 @@ def back_in_stock_request(request, variant_id):
     else:
         messages.warning(request, _("Noted. We can only tell you once you allow messages under Privacy and my data."))
     return redirect(target)
+
+
+def terms(request):
+    from django.conf import settings
+
+    return render(request, "members/legal_terms.html", {"version": settings.LEGAL_TERMS_VERSION})
+
+
+def privacy_policy(request):
+    from django.conf import settings
+
+    return render(request, "members/legal_privacy.html", {"version": settings.LEGAL_PRIVACY_VERSION})

@@ -450,3 +450,6 @@ CELERY_BEAT_SCHEDULE["send-back-in-stock-notices"] = {
 }
 # 商品评价: publish reviews at once instead of after staff moderation.
 REVIEWS_AUTO_PUBLISH = env_bool("REVIEWS_AUTO_PUBLISH", False)
+# 用户协议 / 隐私政策: the versions a sign-up accepts (recorded in members.ConsentRecord); raise them when the texts change.
+LEGAL_TERMS_VERSION = env_str("LEGAL_TERMS_VERSION", "2026-12-01")
+LEGAL_PRIVACY_VERSION = env_str("LEGAL_PRIVACY_VERSION", "2026-12-01")

@@ -18,7 +18,7 @@ def link_in(message) -> str:
 def test_signing_up_sends_a_verification_email_and_the_link_verifies_the_address(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        {"email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "accept_terms": "on"},
     )
 
     assert response.status_code == 302
@@ -34,7 +34,7 @@ def test_signing_up_sends_a_verification_email_and_the_link_verifies_the_address
 
 def test_an_unverified_shopper_cannot_log_in_until_they_verify(client):
     client.post(
-        "/accounts/signup/", {"email": "late@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        "/accounts/signup/", {"email": "late@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "accept_terms": "on"}
     )
     client.logout()
 
@@ -61,7 +61,7 @@ def test_a_wrong_password_is_a_form_error(client, shopper):
 
 def test_signing_up_with_a_taken_email_makes_no_second_account_and_reveals_nothing(client, shopper):
     response = client.post(
-        "/accounts/signup/", {"email": shopper.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        "/accounts/signup/", {"email": shopper.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "accept_terms": "on"}
     )
 
     # The same answer as a new sign-up, so nobody can probe which emails have accounts;

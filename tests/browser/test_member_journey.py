@@ -110,6 +110,7 @@ def test_a_new_shopper_signs_up_buys_confirms_receipt_and_earns_points_and_the_s
     form.locator('input[name="email"]').fill(NEW_EMAIL)
     form.locator('input[name="password1"]').fill(NEW_PASSWORD)
     form.locator('input[name="password2"]').fill(NEW_PASSWORD)
+    form.locator('input[name="accept_terms"]').check()
     screenshot("signup")
     assert fits_the_screen(page)
     form.locator('button[type="submit"]').tap()

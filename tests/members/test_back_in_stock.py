@@ -118,3 +118,22 @@ def test_the_member_centre_shows_order_tabs_and_the_links_to_the_new_lists(clien
     for url in (reverse("orders:to-review"), reverse("members:favourites"), reverse("members:back-in-stock"),
                 reverse("members:member-code"), "?tab=to_pay", "?tab=to_ship", "?tab=to_receive"):
         assert url in page
+
+
+def test_signing_up_needs_the_consent_box_and_records_both_documents_with_their_version(client, settings):
+    from django.contrib.auth import get_user_model
+
+    from members.models import ConsentRecord
+
+    form = {"email": "new@example.com", "password1": "a-long-unusual-pass-42", "password2": "a-long-unusual-pass-42"}
+    refused = client.post("/accounts/signup/", form)
+    assert refused.status_code == 200 and not get_user_model().objects.filter(email="new@example.com").exists()
+
+    client.post("/accounts/signup/", {**form, "accept_terms": "on"})
+
+    user = get_user_model().objects.get(email="new@example.com")
+    assert set(ConsentRecord.objects.filter(user=user).values_list("document", "version")) == {
+        ("terms", settings.LEGAL_TERMS_VERSION), ("privacy", settings.LEGAL_PRIVACY_VERSION),
+    }
+    assert client.get(reverse("members:terms")).status_code == 200
+    assert client.get(reverse("members:privacy-policy")).status_code == 200

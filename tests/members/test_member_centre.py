@@ -136,6 +136,7 @@ def test_a_shopper_who_signs_up_through_an_invite_link_is_referred_by_the_invite
 
     client.post("/accounts/signup/", {
         "email": "friend@example.com", "password1": "a-long-unusual-pass-42", "password2": "a-long-unusual-pass-42",
+        "accept_terms": "on",
     })
 
     friend = get_user_model().objects.get(email="friend@example.com")
@@ -148,6 +149,7 @@ def test_a_sign_up_with_an_unknown_invite_code_still_succeeds_without_an_inviter
 
     response = client.post("/accounts/signup/", {
         "email": "friend@example.com", "password1": "a-long-unusual-pass-42", "password2": "a-long-unusual-pass-42",
+        "accept_terms": "on",
     })
 
     assert response.status_code == 302

@@ -62,7 +62,7 @@ def test_junk_is_not_a_mainland_mobile_number(typed):
 
 
 def test_signing_up_with_a_phone_number_texts_a_code_and_typing_it_logs_in(client, text_outbox):
-    response = client.post(PHONE_SIGNUP_URL, {"phone": "+86 139 0000 1111"})
+    response = client.post(PHONE_SIGNUP_URL, {"phone": "+86 139 0000 1111", "accept_terms": "on"})
 
     assert response.status_code == 302 and response["Location"] == "/accounts/phone/verify/"
     assert len(text_outbox) == 1 and text_outbox[0].phone == "13900001111"
@@ -79,7 +79,7 @@ def test_signing_up_with_a_phone_number_texts_a_code_and_typing_it_logs_in(clien
 
 
 def test_a_wrong_sign_up_code_is_a_form_error_and_logs_nobody_in(client, text_outbox):
-    client.post(PHONE_SIGNUP_URL, {"phone": "13900001111"})
+    client.post(PHONE_SIGNUP_URL, {"phone": "13900001111", "accept_terms": "on"})
     wrong = "000000" if code_in(text_outbox[0]) != "000000" else "111111"
 
     response = client.post("/accounts/phone/verify/", {"code": wrong})
@@ -92,7 +92,7 @@ def test_a_wrong_sign_up_code_is_a_form_error_and_logs_nobody_in(client, text_ou
 
 @pytest.mark.parametrize("junk", ["12345", "+1 415 555 0100", "call me", "1380013800"])
 def test_a_junk_phone_number_at_sign_up_is_a_form_error(client, text_outbox, junk):
-    response = client.post(PHONE_SIGNUP_URL, {"phone": junk})
+    response = client.post(PHONE_SIGNUP_URL, {"phone": junk, "accept_terms": "on"})
 
     assert response.status_code == 200
     assert response.context["form"].errors["phone"]
@@ -141,7 +141,7 @@ def test_asking_for_a_code_for_an_unknown_number_reveals_nothing_on_the_page(cli
 
 
 def test_signing_up_with_a_number_that_has_an_account_makes_no_second_account(client, phone_member, text_outbox):
-    client.post(PHONE_SIGNUP_URL, {"phone": "13912345678"})
+    client.post(PHONE_SIGNUP_URL, {"phone": "13912345678", "accept_terms": "on"})
 
     assert get_user_model().objects.count() == 1
     assert len(text_outbox) == 1 and "/accounts/login/code/" in text_outbox[0].text
