@@ -103,9 +103,45 @@ class PhoneLoginCodeForm(RequestLoginCodeForm):
 
 
 class AddressForm(forms.ModelForm):
+    """An address whose province, city and district come from the vendored division data (members.divisions).
+
+    The three are chained selects: the city list follows the province, the district list the city. With
+    JavaScript (static/js/members/divisions.js) they refill at once; without it the "Show cities / districts"
+    button posts the form back to refill them. Whatever is posted, ``clean`` accepts only a combination
+    that exists in the data.
+    """
+
+    province = forms.ChoiceField(label=_("Province"))
+    city = forms.ChoiceField(label=_("City"))
+    district = forms.ChoiceField(label=_("District"))
+
     class Meta:
         model = Address
         fields = ["recipient", "phone", "province", "city", "district", "detail", "is_default"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from members import divisions
+
+        source = self.data if self.is_bound else {**self.initial, **{
+            name: self.initial.get(name) or getattr(self.instance, name, "") for name in ("province", "city", "district")
+        }}
+        province, city = source.get("province") or "", source.get("city") or ""
+        blank = [("", _("Choose…"))]
+        self.fields["province"].choices = blank + [(name, name) for name in divisions.provinces()]
+        self.fields["city"].choices = blank + [(name, name) for name in divisions.cities(province)]
+        self.fields["district"].choices = blank + [(name, name) for name in divisions.districts(province, city)]
+        for name in ("province", "city", "district"):
+            self.fields[name].widget.attrs["data-division"] = name
+
+    def clean(self):
+        from members import divisions
+
+        cleaned = super().clean()
+        province, city, district = (cleaned.get(name) for name in ("province", "city", "district"))
+        if province and city and district and not divisions.is_known(province, city, district):
+            raise forms.ValidationError(_("Choose the district from the list for this city."), code="unknown_division")
+        return cleaned
 
 
 class ProfileForm(forms.ModelForm):

@@ -205,6 +205,10 @@ def address_list(request):
 @login_required
 def address_edit(request, pk=None):
     address = get_object_or_404(Address, pk=pk, user=request.user) if pk else Address(user=request.user)
+    if request.method == "POST" and "refresh" in request.POST:
+        # Without JavaScript: refill the city and district lists for the chosen province, keep what was typed.
+        form = AddressForm(initial=request.POST.dict(), instance=address)
+        return render(request, "members/address_form.html", {"form": form, "address": address})
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
         save_address(address=form.save(commit=False))
