@@ -130,9 +130,10 @@ def by_store(store_ids, start, end) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["net"], row["store"].code))
 
 
-def by_region(store_ids, start, end) -> list[dict]:
+def by_region(store_ids, start, end, store_rows=None) -> list[dict]:
+    """Stores summed by province; pass ``store_rows`` (by_store's answer) to reuse it rather than ask again."""
     regions: dict[str, dict] = {}
-    for row in by_store(store_ids, start, end):
+    for row in store_rows if store_rows is not None else by_store(store_ids, start, end):
         bucket = regions.setdefault(row["province"], {"province": row["province"], "stores": 0,
                                                       **{key: 0 for key in FACT_SUMS}})
         bucket["stores"] += 1
@@ -229,10 +230,11 @@ def store_dashboard(store_id: int) -> dict:
 
 
 def hq_dashboard(store_ids, start, end) -> dict:
+    stores = by_store(store_ids, start, end)
     return {
         "totals": fact_totals(store_ids, start, end),
-        "stores": by_store(store_ids, start, end),
-        "regions": by_region(store_ids, start, end),
+        "stores": stores,
+        "regions": by_region(store_ids, start, end, stores),
         "channels": by_channel(store_ids, start, end),
         "trend": daily_trend(store_ids, start, end),
         "hours": by_hour(store_ids, start, end),
@@ -297,13 +299,15 @@ def sales_report(store_ids, start, end, period="day") -> list[Table]:
 def region_report(store_ids, start, end) -> list[Table]:
     regions = Table(_("Sales by region"), [_("Province"), _("Stores"), _("Orders"), _("Net sales"),
                                            _("Average order value"), _("Share %")], chart="regions")
-    total = sum((row["net"] for row in by_region(store_ids, start, end)), ZERO)
-    for row in by_region(store_ids, start, end):
+    store_rows = by_store(store_ids, start, end)
+    region_rows = by_region(store_ids, start, end, store_rows)
+    total = sum((row["net"] for row in region_rows), ZERO)
+    for row in region_rows:
         regions.rows.append([row["province"], row["stores"], row["orders"], row["net"], row["aov"],
                              percent(row["net"], total)])
     stores = Table(_("Sales by store"), [_("Store"), _("Province"), _("Orders"), _("Net sales"),
                                          _("Average order value"), _("Customers")])
-    for row in by_store(store_ids, start, end):
+    for row in store_rows:
         stores.rows.append([str(row["store"]), row["province"], row["orders"], row["net"], row["aov"],
                             row["customers"]])
     return [regions, stores]
@@ -359,7 +363,7 @@ def product_report(store_ids, start, end, limit=200) -> list[Table]:
     return [top, slow]
 
 
-SPEND_BANDS = [Decimal("0"), Decimal("500"), Decimal("2000"), Decimal("5000"), Decimal("20000")]
+SPEND_BANDS = [Decimal(0), Decimal(500), Decimal(2000), Decimal(5000), Decimal(20000)]
 
 
 def customer_report(store_ids, start, end, hq=False) -> list[Table]:

@@ -30,9 +30,8 @@ def _scope(request) -> list[int]:
 
 def _form(form_class, request, data, store_ids):
     form = form_class(data, stores=selectors.visible_stores(store_ids))
-    if not form.is_valid():
-        if "store" in form.errors:
-            raise Http404  # a store outside the viewer's own: as if it did not exist
+    if not form.is_valid() and "store" in form.errors:
+        raise Http404  # a store outside the viewer's own: as if it did not exist
     return form
 
 
@@ -136,7 +135,7 @@ def report_index(request):
 
 @staff_member_required
 def report(request, name):
-    store_ids, form = _report_args(request, name, request.GET)
+    _store_ids, form = _report_args(request, name, request.GET)
     tables, start, end = [], None, None
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -154,7 +153,7 @@ def report(request, name):
 @staff_member_required
 @require_POST
 def export(request, name):
-    store_ids, form = _report_args(request, name, request.POST, ExportForm)
+    _store_ids, form = _report_args(request, name, request.POST, ExportForm)
     if not form.is_valid():
         return redirect(reverse("analytics:report", args=[name]))
     data = form.cleaned_data

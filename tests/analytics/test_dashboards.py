@@ -10,18 +10,23 @@ from django.urls import reverse
 
 from analytics import selectors
 from analytics.models import DailyStoreFact
-from tests.analytics.facts_data import head_office, manager_of, store_fact, two_stores_with_facts
+from tests.analytics.facts_data import (
+    head_office,
+    manager_of,
+    store_fact,
+    two_stores_with_facts,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def json_blocks(html: str) -> dict:
     return {match[0]: json.loads(match[1]) for match in
-            re.findall(r'<script id="([^"]+)" type="application/json">(.*?)</script>', html, re.S)}
+            re.findall(r'<script id="([^"]+)" type="application/json">(.*?)</script>', html, re.DOTALL)}
 
 
 def test_a_store_manager_sees_their_own_stores_figures_on_the_store_dashboard(client):
-    ours, theirs = two_stores_with_facts()
+    ours, _theirs = two_stores_with_facts()
     client.force_login(manager_of(ours))
     response = client.get(reverse("analytics:store-dashboard"))
     assert response.status_code == 200
@@ -47,7 +52,7 @@ def test_a_store_manager_forging_a_store_on_the_hq_dashboard_gets_a_404(client):
 
 
 def test_staff_without_a_store_and_shoppers_cannot_open_the_dashboards(client, django_user_model):
-    ours, _theirs = two_stores_with_facts(days=1)
+    _ours, _theirs = two_stores_with_facts(days=1)
     client.force_login(django_user_model.objects.create_user(username="someone", password="x"))
     assert client.get(reverse("analytics:store-dashboard")).status_code == 302  # to the back-office log-in
     catalogue_staff = django_user_model.objects.create_user(username="cat", password="x", is_staff=True)
@@ -56,7 +61,7 @@ def test_staff_without_a_store_and_shoppers_cannot_open_the_dashboards(client, d
 
 
 def test_head_office_can_pick_any_store_on_the_store_dashboard(client):
-    ours, theirs = two_stores_with_facts(days=2)
+    _ours, theirs = two_stores_with_facts(days=2)
     client.force_login(head_office())
     response = client.get(reverse("analytics:store-dashboard"), {"store": theirs.pk})
     assert response.status_code == 200
@@ -109,7 +114,7 @@ def test_the_hq_dashboard_compares_stores_provinces_and_channels_for_the_chosen_
 
 
 def test_the_hq_dashboard_narrows_to_one_store_when_asked(client):
-    ours, theirs = two_stores_with_facts(days=3)
+    ours, _theirs = two_stores_with_facts(days=3)
     client.force_login(head_office())
     response = client.get(reverse("analytics:hq-dashboard"), {"store": ours.pk})
     assert [row["store"] for row in response.context["stores"]] == [ours]

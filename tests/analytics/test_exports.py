@@ -22,7 +22,7 @@ def export_url(name):
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_every_report_exports_to_csv_with_only_the_managers_store(client, name):
-    ours, theirs = two_stores_with_facts(days=5)
+    ours, _theirs = two_stores_with_facts(days=5)
     client.force_login(manager_of(ours))
     response = client.post(export_url(name), {"file_format": "csv"})
     assert response.status_code == 200
@@ -35,7 +35,7 @@ def test_every_report_exports_to_csv_with_only_the_managers_store(client, name):
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_every_report_exports_to_xlsx(client, name):
-    ours, _theirs = two_stores_with_facts(days=5)
+    _ours, _theirs = two_stores_with_facts(days=5)
     client.force_login(head_office())
     response = client.post(export_url(name), {"file_format": "xlsx"})
     assert response.status_code == 200

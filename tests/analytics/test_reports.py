@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from analytics import selectors
 from analytics.models import DailyProductFact
-from tests.analytics.facts_data import head_office, manager_of, store_fact, two_stores_with_facts
+from tests.analytics.facts_data import (
+    head_office,
+    manager_of,
+    store_fact,
+    two_stores_with_facts,
+)
 from tests.factories import ProductFactory, StoreFactory, stocked_variant
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +53,7 @@ def test_the_product_report_computes_sell_through_from_stock_on_hand_now_and_the
 
 def test_the_region_report_takes_the_province_from_the_stores_region():
     ours, theirs = two_stores_with_facts(days=2)
-    regions, stores = selectors.region_report([ours.pk, theirs.pk], selectors.today() - timedelta(days=2),
+    regions, _stores = selectors.region_report([ours.pk, theirs.pk], selectors.today() - timedelta(days=2),
                                               selectors.today())
     assert [row[0] for row in regions.rows] == ["广东省", "上海市"]
     assert selectors.province_of("北京市 朝阳区") == "北京市" and selectors.province_of("")  # a label, never blank
@@ -73,7 +78,7 @@ def test_the_campaign_report_divides_revenue_by_discount_for_orders_of_the_viewe
         order = Order.objects.create(number=f"N{store.pk}", user=head_office(f"buyer{store.pk}"), status="paid",
                                      fulfilment="delivery", payment_method="online", store=store,
                                      checkout_token=f"00000000-0000-0000-0000-00000000000{store.pk % 10}",
-                                     recipient="x", phone="1", subtotal=Decimal("100"), total=Decimal("90"))
+                                     recipient="x", phone="1", subtotal=Decimal(100), total=Decimal(90))
         PromotionUse.objects.create(promotion=promotion, order_number=order.number, discount=Decimal("10.00"),
                                     order_total=Decimal("90.00"))
     [table] = selectors.campaign_report([ours.pk], selectors.today() - timedelta(days=1), selectors.today())
@@ -91,23 +96,23 @@ def test_the_staff_report_credits_counter_and_share_link_sales_to_the_staff_memb
         Order.objects.create(number=f"S{n}", user=buyer, status="completed", fulfilment="pickup",
                              payment_method="online", store=store, channel=channel, sales_staff=clerk,
                              checkout_token=f"00000000-0000-0000-0000-0000000000a{n}", recipient="x", phone="1",
-                             subtotal=Decimal("50"), total=Decimal("50.00"))
+                             subtotal=Decimal(50), total=Decimal("50.00"))
     [table] = selectors.staff_report([store.pk], selectors.today(), selectors.today())
     assert table.rows == [["王 小红", 3, 1, 2, Decimal("150.00"), Decimal("100.0")]]
 
 
 def test_the_customer_report_counts_new_and_returning_from_facts_and_tiers_from_members():
     ours, _theirs = two_stores_with_facts(days=2)
-    mix, repeat, tiers, bands = selectors.customer_report([ours.pk], selectors.today() - timedelta(days=2),
+    mix, repeat, _tiers, bands = selectors.customer_report([ours.pk], selectors.today() - timedelta(days=2),
                                                           selectors.today())
     assert mix.rows == [[4, 2, 2, Decimal("50.0")]]
     assert repeat.rows == [[0, 0, None]]
-    assert [row[0] for row in bands.rows][0] == "0–500"
+    assert next(row[0] for row in bands.rows) == "0–500"
 
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_every_report_page_opens_for_a_store_manager_with_only_their_store(client, name):
-    ours, theirs = two_stores_with_facts(days=3)
+    ours, _theirs = two_stores_with_facts(days=3)
     client.force_login(manager_of(ours))
     response = client.get(reverse("analytics:report", args=[name]))
     assert response.status_code == 200
