@@ -7,6 +7,7 @@ error is shown, the rest still apply.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -27,6 +28,8 @@ class CheckboxOption:
 
 SORTS = {
     "relevance": ("-rank", "-created_at", "-id"),
+    # 销量: Product.units_sold, kept in step when orders are counted for members.
+    "sales": ("-units_sold", "-created_at", "-id"),
     "new": ("-created_at", "-id"),
     "price": ("price", "id"),
     "-price": ("-price", "-id"),
@@ -34,6 +37,7 @@ SORTS = {
 }
 SORT_LABELS = {
     "relevance": _("Best match"),
+    "sales": _("Best selling"),
     "new": _("Newest"),
     "price": _("Price: low to high"),
     "-price": _("Price: high to low"),
@@ -52,6 +56,24 @@ def _price_filter(lookup: str, label) -> django_filters.NumberFilter:
     )
 
 
+@dataclass(frozen=True)
+class ActiveFilter:
+    """One applied filter, as a chip the shopper taps to drop it (``remove_query`` keeps all the others)."""
+
+    label: str
+    remove_query: str
+
+
+class ProductFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            # Said out loud instead of silently finding nothing; the lowest price still applies.
+            self.add_error("price_max", _("The highest price is below the lowest price: raise it or clear one of them."))
+        return data
+
+
 class ProductFilter(django_filters.FilterSet):
     brand = django_filters.MultipleChoiceFilter(
         field_name="brand__slug", label=_("Brand"), widget=forms.CheckboxSelectMultiple
@@ -62,6 +84,9 @@ class ProductFilter(django_filters.FilterSet):
         label=_("In stock only"), method="filter_in_stock", widget=forms.CheckboxInput
     )
     sort = django_filters.ChoiceFilter(label=_("Sort"), method="filter_nothing", empty_label=None)
+
+    class Meta:
+        form = ProductFilterForm
 
     def __init__(self, data=None, queryset=None, *, attributes=(), brand_facets=(), sorts=(), **kwargs):
         super().__init__(data, queryset, **kwargs)
@@ -170,3 +195,30 @@ class ProductFilter(django_filters.FilterSet):
         return sum(
             1 for key, value in self.form.cleaned_data.items() if key != "sort" and value not in (None, "", [], False)
         )
+
+    def active_filters(self, query) -> list[ActiveFilter]:
+        """The filters that are applied, each with the query string that drops only it (for the chips)."""
+        self.form.is_valid()
+        cleaned = self.form.cleaned_data
+        pairs = [(key, value) for key, values in query.lists() if key != "page" for value in values]
+
+        def without(*names, value=None) -> str:
+            return urlencode(
+                [(k, v) for k, v in pairs if not (k in names and (value is None or v == value))]
+            )
+
+        chips = []
+        for name, bound in ((name, self.form[name]) for name in self.form.fields if name != "sort"):
+            value = cleaned.get(name)
+            if value in (None, "", [], False):
+                continue
+            if isinstance(value, list):
+                labels = dict((str(k), str(v)) for k, v in bound.field.choices)
+                if name == "brand":  # the brand choices carry their product count: "农夫山泉 (3)"
+                    labels = {k: v.rsplit(" (", 1)[0] for k, v in labels.items()}
+                chips += [ActiveFilter(f"{labels.get(v, v)}", without(name, value=v)) for v in value]
+            elif isinstance(value, bool):
+                chips.append(ActiveFilter(str(bound.label), without(name)))
+            else:
+                chips.append(ActiveFilter(f"{bound.label} {value}", without(name)))
+        return chips

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.shortcuts import render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
@@ -56,6 +57,34 @@ class Listing:
         return Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
 
     @cached_property
+    def sort_bar(self) -> list[dict]:
+        """The 综合 / 销量 / 价格 bar: each a link keeping the filters; 价格 flips between low and high first."""
+        self.filter.form.is_valid()
+        current = self.filter.form.cleaned_data.get("sort") or self.default_sort
+        query = self.request.GET.copy()
+        query.pop("page", None)
+
+        def link(sort):
+            changed = query.copy()
+            changed.pop("sort", None)
+            if sort != self.default_sort:
+                changed["sort"] = sort
+            return "?" + changed.urlencode()
+
+        price_next = "-price" if current == "price" else "price"
+        return [
+            {"key": "default", "label": _("Recommended"), "url": link(self.default_sort),
+             "active": current == self.default_sort},
+            {"key": "sales", "label": _("Sales"), "url": link("sales"), "active": current == "sales"},
+            {"key": "price", "label": _("Price"), "url": link(price_next), "active": current in ("price", "-price"),
+             "direction": {"price": "up", "-price": "down"}.get(current, "")},
+        ]
+
+    @cached_property
+    def active_filters(self):
+        return self.filter.active_filters(self.request.GET)
+
+    @cached_property
     def query_without_page(self) -> str:
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -82,7 +111,7 @@ def category_detail(request, slug):
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
         ),
         facets=lambda base: cached(page_key("brand-facets", category.pk), partial(selectors.brand_facets, base)),
-        sorts=["new", "price", "-price", "name"],
+        sorts=["new", "sales", "price", "-price", "name"],
         default_sort="new",
     )
     return render(
@@ -106,7 +135,7 @@ def search(request):
         request,
         base=lambda: search_products(selectors.visible_products(), query),
         attributes=lambda: cached(page_key("searchable-attributes"), selectors.searchable_attributes),
-        sorts=["relevance", "new", "price", "-price"],
+        sorts=["relevance", "sales", "new", "price", "-price"],
         default_sort="relevance",
     )
     return render(

@@ -47,9 +47,20 @@ def product_cards(products) -> str:
 def _mark_price_ranges(products) -> None:
     """Flag products whose active variants differ in price, so their card says "from" (¥10.00 起).
 
-    One query for all the cards being rendered; a cached card keeps its flag until the catalogue
-    version changes, which a price change bumps.
+    Listings annotate the top price in their own query; other product lists cost one query for all the
+    cards being rendered. A cached card keeps its flag until the catalogue version changes, which a price
+    change bumps.
     """
+    unknown = []
+    for product in products:
+        high = getattr(product, "price_high", None)  # annotated by catalog.selectors.with_card_data
+        if high is None:
+            unknown.append(product)
+        else:
+            product.has_price_range = high > product.price
+    if not unknown:
+        return
+    products = unknown
     prices = (
         Variant.objects.filter(product__in=[product.pk for product in products], is_active=True)
         .values("product_id")
