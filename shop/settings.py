@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Remembers a staff member's share link (?guide=…) so the order it brings is credited to them (导购).
     "orders.attribution.GuideLinkMiddleware",
+    # Page views and visitors for analytics: Redis counters, no database write per request.
+    "analytics.middleware.TrafficMiddleware",
 ]
 # Under DEBUG, Django answers a missing page with its technical (yellow) page. The demo
 # shows the shop's own 404 instead, as production does; DEBUG_TECHNICAL_404=true brings
@@ -453,3 +455,41 @@ REVIEWS_AUTO_PUBLISH = env_bool("REVIEWS_AUTO_PUBLISH", False)
 # 用户协议 / 隐私政策: the versions a sign-up accepts (recorded in members.ConsentRecord); raise them when the texts change.
 LEGAL_TERMS_VERSION = env_str("LEGAL_TERMS_VERSION", "2026-12-01")
 LEGAL_PRIVACY_VERSION = env_str("LEGAL_PRIVACY_VERSION", "2026-12-01")
+
+# Analytics (analytics/services): facts, nightly reports, traffic, member segments.
+# Facts: each night rebuild this many days up to today (late payments, COD completions, refunds), and
+# build any day of this many the scheduler missed.
+ANALYTICS_FACTS_REBUILD_DAYS = env_int("ANALYTICS_FACTS_REBUILD_DAYS", 3, minimum=1)
+ANALYTICS_FACTS_CATCH_UP_DAYS = env_int("ANALYTICS_FACTS_CATCH_UP_DAYS", 60, minimum=1)
+# Nightly report: head office's addresses (comma separated; superusers' e-mails when empty), and how
+# many missed nights are caught up.
+ANALYTICS_HQ_REPORT_EMAILS = [e.strip() for e in env_str("ANALYTICS_HQ_REPORT_EMAILS", "").split(",") if e.strip()]
+ANALYTICS_REPORT_CATCH_UP_DAYS = env_int("ANALYTICS_REPORT_CATCH_UP_DAYS", 7, minimum=1)
+# RFM segments (from paid orders). Recency: days since the last paid order; frequency: paid orders in
+# the window; monetary: net spent in the window (CNY). Score 1–5 per measure by these ascending cut-offs.
+ANALYTICS_RFM_WINDOW_DAYS = env_int("ANALYTICS_RFM_WINDOW_DAYS", 365, minimum=30)
+ANALYTICS_RFM_RECENCY_DAYS = [15, 30, 60, 120]  # ≤15 days: 5, ≤30: 4, ≤60: 3, ≤120: 2, older: 1
+ANALYTICS_RFM_FREQUENCY_ORDERS = [2, 3, 5, 8]  # 1 order: 1, 2: 2, 3–4: 3, 5–7: 4, 8+: 5
+ANALYTICS_RFM_MONETARY_CNY = [200, 500, 1000, 3000]  # below ¥200: 1 … ¥3000 and more: 5
+# Tags: 新客 first paid order within NEW days; 活跃 last paid order within ACTIVE days; 沉睡 last paid
+# order between ACTIVE and LOST days ago; 流失 older than LOST days; 高价值 monetary score ≥ HIGH_VALUE_SCORE.
+ANALYTICS_RFM_NEW_DAYS = env_int("ANALYTICS_RFM_NEW_DAYS", 30, minimum=1)
+ANALYTICS_RFM_ACTIVE_DAYS = env_int("ANALYTICS_RFM_ACTIVE_DAYS", 60, minimum=1)
+ANALYTICS_RFM_LOST_DAYS = env_int("ANALYTICS_RFM_LOST_DAYS", 180, minimum=1)
+ANALYTICS_RFM_HIGH_VALUE_SCORE = env_int("ANALYTICS_RFM_HIGH_VALUE_SCORE", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["analytics-build-facts"] = {
+    "task": "analytics.tasks.build_recent_facts_task", "schedule": crontab(hour=0, minute=20),
+}
+CELERY_BEAT_SCHEDULE["analytics-build-today"] = {"task": "analytics.tasks.build_today_facts_task", "schedule": 10 * 60}
+CELERY_BEAT_SCHEDULE["analytics-sales-reports"] = {
+    "task": "analytics.tasks.send_sales_reports_task", "schedule": crontab(hour=7, minute=0),
+}
+CELERY_BEAT_SCHEDULE["analytics-flush-traffic"] = {"task": "analytics.tasks.flush_traffic_task", "schedule": 5 * 60}
+CELERY_BEAT_SCHEDULE["analytics-member-segments"] = {
+    "task": "analytics.tasks.tag_member_segments_task", "schedule": crontab(hour=3, minute=40),
+}
+# Dashboards and reports may read the facts from a replica (analytics/routers.py).
+ANALYTICS_DATABASE_URL = env_str("ANALYTICS_DATABASE_URL")
+if ANALYTICS_DATABASE_URL:
+    DATABASES["analytics"] = dj_database_url.parse(ANALYTICS_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter"]
