@@ -1,4 +1,4 @@
-"""Celery wrappers for the analytics jobs: each calls one service."""
+"""Celery tasks of the analytics app: thin, each calls a service."""
 
 from celery import shared_task
 
@@ -35,3 +35,11 @@ def flush_traffic_task():
 @shared_task
 def tag_member_segments_task():
     return segments.tag_member_segments()
+
+
+@shared_task(name="analytics.run_export_job")
+def run_export_job(job_id: int) -> None:
+    """Build one report export (ExportJob); running it twice builds the file once."""
+    from analytics.exports import run_export
+
+    run_export(job_id)
