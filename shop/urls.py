@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
+from analytics.segments_admin import member_segments
 from catalog.sitemaps import CategorySitemap, ProductSitemap
 from orders.price_simulator import price_simulator
 from shop import health, views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("lang/<str:code>/", views.switch_language, name="switch-language"),
     # Before the admin's own catch-all; the promotion admin links here by name.
     path("admin/price-simulator/", price_simulator, name="admin-price-simulator"),
+    # The RFM thresholds and tag counts (analytics/segments_admin.py), before the admin's catch-all.
+    path("admin/member-segments/", member_segments, name="admin-member-segments"),
     # Dashboards, reports and exports: staff pages in the back office's look, before its catch-all.
     path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),

@@ -66,3 +66,17 @@ def test_running_the_segments_again_replaces_old_tags_instead_of_adding(settings
     tag_member_segments()
     assert tags_of(someone) == ["流失"]
     assert segment_counts()["流失"] == 1
+
+
+def test_the_back_office_shows_the_thresholds_and_tag_counts_to_staff_who_may_see_members(client, settings):
+    from django.contrib.auth.models import Permission
+
+    staff = member("analyst")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    client.force_login(staff)
+    assert client.get("/admin/member-segments/").status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="view_memberprofile"))
+    response = client.get("/admin/member-segments/")
+    assert response.status_code == 200
+    assert "高价值" in response.content.decode() and str(settings.ANALYTICS_RFM_LOST_DAYS) in response.content.decode()
