@@ -177,4 +177,6 @@ def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_
 
 def _is_plain_guest(request) -> bool:
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+    # A chosen store (当前门店) changes the product page's pick-up line, so such a visitor is not a plain guest.
+    return (settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+            and getattr(settings, "SHOP_STORE_COOKIE", "store") not in cookies)

@@ -180,6 +180,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails_task", "schedule": 60 * 60},
+    # Search words are counted in the cache; this adds them to catalog.SearchTerm (see catalog.search_terms).
+    "flush-search-counts": {"task": "catalog.tasks.flush_search_counts_task", "schedule": 5 * 60},
     "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
@@ -313,7 +315,8 @@ CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24, minimum=1)
 CATALOG_RECENTLY_VIEWED = 8
 # Extra context for the product page from apps the catalogue must not import.
 CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability", "marketing.product_page.product_flash_and_group_context",
-                                     "marketing.coupon_selectors.product_coupons_context"]
+                                     "marketing.coupon_selectors.product_coupons_context",
+                                     "stores.storefront.selected_store_context"]
 # Which stock serves a delivery order: "warehouses-first" (online warehouses, then
 # stores, each by priority) or "priority" (store priority alone).
 SHOP_DELIVERY_SOURCE_ORDER = env_str("SHOP_DELIVERY_SOURCE_ORDER", "warehouses-first")
@@ -493,3 +496,5 @@ ANALYTICS_DATABASE_URL = env_str("ANALYTICS_DATABASE_URL")
 if ANALYTICS_DATABASE_URL:
     DATABASES["analytics"] = dj_database_url.parse(ANALYTICS_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter"]
+# 当前门店: the cookie that remembers a shopper's chosen store (members keep it in the session too).
+SHOP_STORE_COOKIE = "store"

@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("account/", include("members.urls")),
+    path("stores/", include("stores.urls")),
     path("coupons/", include("marketing.coupon_urls")),
     # Store staff pages (counter sale, import and export), outside the admin so the till stays plain HTML.
     path("store/data/", include("stores.import_urls")),
