@@ -19,6 +19,7 @@ from catalog.models import (
     ProductAttributeValue,
     ProductImage,
     Variant,
+    visible_product,
 )
 
 
@@ -227,3 +228,34 @@ def new_arrivals(*, limit: int = 8) -> list[Product]:
 
 def images_missing_thumbnails() -> QuerySet[ProductImage]:
     return ProductImage.objects.filter(card_thumbnail="") | ProductImage.objects.filter(detail_thumbnail="")
+
+
+def category_pictures() -> dict[int, str]:
+    """One product picture per category (the first of its first product), for the category page's grid.
+
+    One query (DISTINCT ON the category); a category without products of its own borrows a child's
+    picture in the template's tree walk (``category_tree_with_pictures``).
+    """
+    images = (
+        ProductImage.objects.filter(visible_product("product__"), product__category__is_active=True)
+        .order_by("product__category_id", "product__created_at", "position", "id")
+        .distinct("product__category_id")
+        .select_related("product")
+        .only("id", "image", "card_thumbnail", "product__id", "product__category")
+    )
+    return {image.product.category_id: image.card_url for image in images}
+
+
+def category_tree_with_pictures() -> list[CategoryNode]:
+    """The category tree, each node with ``picture``: its own products' picture or its first child's."""
+    tree = category_tree()
+    pictures = category_pictures()
+
+    def walk(node) -> str:
+        below = [walk(child) for child in node.children]
+        node.picture = pictures.get(node.category.pk) or next((p for p in below if p), "")
+        return node.picture
+
+    for root in tree:
+        walk(root)
+    return tree

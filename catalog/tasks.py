@@ -17,3 +17,11 @@ def make_missing_thumbnails_task() -> int:
     for image_id in ids:
         make_thumbnails_task.delay(image_id)
     return len(ids)
+
+
+@shared_task(time_limit=120)
+def flush_search_counts_task() -> int:
+    """Move the search counts kept in the cache into the day's search words (hot searches)."""
+    from catalog.search_terms import flush_search_counts
+
+    return flush_search_counts()

@@ -5,12 +5,12 @@ from functools import partial
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.functional import SimpleLazyObject, cached_property
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from catalog import selectors
+from catalog import search_terms, selectors
 from catalog.cache import TIMEOUT as CACHE_TIMEOUT
 from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key
 from catalog.filters import ProductFilter
@@ -95,7 +95,7 @@ class Listing:
 @for_guests()
 def category_list(request):
     # The tree is read only when the cached fragment is missing.
-    tree = SimpleLazyObject(selectors.category_tree)
+    tree = SimpleLazyObject(selectors.category_tree_with_pictures)
     return render(request, "catalog/category_list.html", {"tree": tree, "fragment_key": page_key("tree")})
 
 
@@ -128,9 +128,32 @@ def category_detail(request, slug):
 
 
 @require_GET
-@for_guests()
 def search(request):
+    """The search page: with words, their results (cached whole for guests); without, hot and recent words.
+
+    The recent-searches cookie is set here, outside the page cache, so results pages stay shared by everyone.
+    """
     query = clean_query(request.GET.get("q"))
+    if not query:
+        if "clear_recent" in request.GET:
+            response = redirect("catalog:search")
+            search_terms.forget_searches(response)
+            return response
+        return render(
+            request,
+            "catalog/search.html",
+            {"q": "", "hot_terms": search_terms.hot_terms(), "recent_terms": search_terms.recent_searches(request)},
+        )
+    response = _search_results(request, query)
+    if response.status_code == 200:
+        if search_terms.is_first_plain_search(request):
+            search_terms.record_search(term=query, results=getattr(request, "search_result_count", None))
+        search_terms.remember_search(request, response, query)
+    return response
+
+
+@for_guests()
+def _search_results(request, query):
     listing = Listing(
         request,
         base=lambda: search_products(selectors.visible_products(), query),
@@ -138,11 +161,20 @@ def search(request):
         sorts=["relevance", "sales", "new", "price", "-price"],
         default_sort="relevance",
     )
-    return render(
+    response = render(
         request,
         "catalog/search.html",
-        {"q": query, "listing": listing, "fragment_key": page_key("search", query_key(request))},
+        {
+            "q": query,
+            "listing": listing,
+            "fragment_key": page_key("search", query_key(request)),
+            # Suggestions for a search that finds nothing: rendered only then (outside the results fragment).
+            "hot_terms": SimpleLazyObject(search_terms.hot_terms),
+        },
     )
+    if "page" in listing.__dict__:  # the results were counted for this render (not a cached fragment)
+        request.search_result_count = listing.page.paginator.count
+    return response
 
 
 def _remember_on_hit(request, response, slug):
