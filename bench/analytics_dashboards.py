@@ -92,16 +92,17 @@ def measure(client, url) -> tuple[float, float, int, int]:
             try:
                 return execute(sql, params, many, context)
             finally:
-                log.append(time.perf_counter() - started)
+                log.append((time.perf_counter() - started, sql))
 
         with connection.execute_wrapper(timed):
             started = time.perf_counter()
             response = client.get(url)
             timings.append(time.perf_counter() - started)
-        sql_times.append(sum(log))
+        sql_times.append(sum(seconds for seconds, _sql in log))
         assert response.status_code == 200, (url, response.status_code)
+    slowest = sorted(log, key=lambda row: row[0], reverse=True)[:4]
     return (statistics.median(timings[2:]) * 1000, statistics.median(sql_times[2:]) * 1000, len(log),
-            len(response.content))
+            len(response.content), slowest)
 
 
 def main() -> None:
@@ -125,8 +126,10 @@ def main() -> None:
     for user, url, label in pages:
         client = Client()
         client.force_login(user)
-        median, sql, queries, size = measure(client, url)
+        median, sql, queries, size, slowest = measure(client, url)
         print(f"{label:45} {median:10.1f} {sql:10.1f} {queries:8d} {size:9,d}")
+        for seconds, statement in slowest:
+            print(f"    {seconds * 1000:6.1f} ms  {statement[:150]}")
 
 
 if __name__ == "__main__":

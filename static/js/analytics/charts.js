@@ -30,7 +30,11 @@
         tooltip: { trigger: "axis" },
         legend: { show: twoAxes, top: 0 },
         grid: { left: 8, right: 8, top: twoAxes ? 30 : 10, bottom: 8, containLabel: true },
-        xAxis: { type: "category", data: spec.labels, axisLabel: { hideOverlap: true } },
+        xAxis: {
+          type: "category", data: spec.labels,
+          // Store names are long: on a phone they lean, so each bar keeps its label.
+          axisLabel: { hideOverlap: true, rotate: narrow && spec.labels.some(function (l) { return l.length > 4; }) ? 35 : 0 }
+        },
         yAxis: twoAxes ? [{ type: "value" }, { type: "value", splitLine: { show: false } }] : [{ type: "value" }],
         series: series.map(function (one, index) {
           return {
