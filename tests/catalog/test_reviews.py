@@ -147,3 +147,18 @@ def test_counting_an_order_adds_its_units_to_the_products_sales_once(shopper, bo
     count_order(order_id=bought.pk)
 
     assert Product.objects.get(pk=_line(bought).variant.product_id).units_sold == 2
+
+
+def test_cards_show_the_stars_from_the_product_row_without_a_query_per_card(client, shopper, bought, django_assert_max_num_queries):
+    from catalog.models import Product
+    from catalog.templatetags.product_cards import product_cards
+
+    client.force_login(shopper)
+    client.post(reverse("orders:write-review", args=[_line(bought).pk]), {"rating": "5"})
+    publish_reviews(review_ids=[Review.objects.get().pk])
+    products = list(Product.objects.all())
+
+    with django_assert_max_num_queries(len(products) + 3):  # the card's own images, not reviews
+        html = product_cards(products)
+
+    assert "★★★★★" in html and "card-rating" in html
