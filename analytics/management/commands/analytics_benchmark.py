@@ -106,7 +106,8 @@ class Command(BaseCommand):
                 "channel": "CASE WHEN n %% 5 = 0 THEN 'counter' ELSE 'online' END",
                 "recipient": "'bench'", "phone": "'13800000000'",
                 "subtotal": "0", "shipping_fee": "CASE WHEN n %% 3 = 0 THEN 0 ELSE 8 END",
-                "total": "0", "wallet_amount": "0",
+                # Totals are not derived from the lines (the facts read the lines); wallet is within the total.
+                "total": "13", "wallet_amount": "CASE WHEN n %% 7 = 0 THEN 5 ELSE 0 END",
                 "placed_at": "%s::timestamptz + (n::float8 / %s * %s) * interval '1 day'",
                 "paid_at": "CASE WHEN n %% 20 = 0 OR n %% 9 = 0 THEN NULL ELSE "
                            "%s::timestamptz + (n::float8 / %s * %s) * interval '1 day' + interval '5 minutes' END",
@@ -150,14 +151,8 @@ class Command(BaseCommand):
                 [*params, variant_ids, len(variant_ids)],
             )
             self.stdout.write("lines written")
-            cursor.execute(
-                """UPDATE orders_order o SET subtotal = l.gross, discount_total = l.gross - l.net,
-                          total = l.net + o.shipping_fee, wallet_amount = CASE WHEN o.id %% 7 = 0 THEN 5 ELSE 0 END
-                   FROM (SELECT order_id, SUM(line_total) gross, SUM(net_total) net FROM orders_orderline
-                         GROUP BY order_id) l
-                   WHERE l.order_id = o.id AND o.number LIKE 'bench-%%'""",
-                [],
-            )
+            cursor.execute("ANALYZE orders_order")
+            cursor.execute("ANALYZE orders_orderline")
             columns, expressions, params = defaults_for(OrderAdjustment, {
                 "order_id": "l.order_id", "kind": "CASE WHEN l.order_id %% 2 = 0 THEN 'tier' ELSE 'coupon' END",
                 "amount": "-SUM(l.discount)",
@@ -174,8 +169,9 @@ class Command(BaseCommand):
             })
             cursor.execute(
                 f"""INSERT INTO orders_refund ({', '.join(columns)}) SELECT {', '.join(expressions)}
-                    FROM orders_order o JOIN LATERAL (SELECT net_total FROM orders_orderline
-                                                      WHERE order_id = o.id ORDER BY id LIMIT 1) l ON true
+                    FROM orders_order o
+                    JOIN (SELECT order_id, MIN(id) AS id FROM orders_orderline GROUP BY order_id) f ON f.order_id = o.id
+                    JOIN orders_orderline l ON l.id = f.id
                     WHERE o.number LIKE 'bench-%%' AND o.id %% 20 = 1 AND COALESCE(o.paid_at, o.completed_at) IS NOT NULL""",
                 params,
             )
@@ -184,8 +180,10 @@ class Command(BaseCommand):
             })
             cursor.execute(
                 f"""INSERT INTO orders_refundline ({', '.join(columns)}) SELECT {', '.join(expressions)}
-                    FROM orders_refund r JOIN LATERAL (SELECT id, net_total, quantity FROM orders_orderline
-                                                       WHERE order_id = r.order_id ORDER BY id LIMIT 1) l ON true
+                    FROM orders_refund r
+                    JOIN (SELECT order_id, MIN(id) AS id FROM orders_orderline GROUP BY order_id) f
+                      ON f.order_id = r.order_id
+                    JOIN orders_orderline l ON l.id = f.id
                     WHERE r.key LIKE 'bench-%%'""",
                 params,
             )
