@@ -255,6 +255,7 @@ class Table:
     columns: list[str]
     rows: list[list] = field(default_factory=list)
     chart: str = ""  # the id of the chart drawn from this table, if any
+    chart_column: int = 0  # the column it draws; 0: the first money column
 
 
 PERIODS = {
@@ -288,7 +289,7 @@ def sales_report(store_ids, start, end, period="day") -> list[Table]:
     rows = rows.annotate(**FACT_SUMS).order_by("period")
     table = Table(_("Sales by %(period)s") % {"period": PERIOD_LABELS[period]},
                   [_("Period"), _("Orders"), _("Units"), _("Gross sales"), _("Net sales"), _("Refunds"),
-                   _("Average order value"), _("Change in net sales %")], chart="sales")
+                   _("Average order value"), _("Change in net sales %")], chart="sales", chart_column=4)
     previous = None
     for row in rows:
         row = _filled(row)
@@ -395,7 +396,7 @@ def customer_report(store_ids, start, end, hq=False) -> list[Table]:
     tier_rows = (MemberProfile.objects.filter(pk__in=members.values("pk"))
                  .values("tier__name").annotate(members=Count("pk")).order_by("-members", "tier__name"))
     tier_total = sum(row["members"] for row in tier_rows)
-    tiers = Table(_("Members by tier"), [_("Tier"), _("Members"), _("Share %")], chart="tiers")
+    tiers = Table(_("Members by tier"), [_("Tier"), _("Members"), _("Share %")], chart="tiers", chart_column=1)
     for row in tier_rows:
         tiers.rows.append([row["tier__name"] or _("No tier"), row["members"], percent(row["members"], tier_total)])
 
@@ -428,7 +429,8 @@ def campaign_report(store_ids, start, end, hq=False) -> list[Table]:
         issued = dict(Coupon.objects.filter(**window).values("template_id").annotate(n=Count("pk"))
                       .values_list("template_id", "n"))
     table = Table(_("Promotions and coupons"), [_("Campaign"), _("Kind"), _("Issued"), _("Used"),
-                                                _("Discount given"), _("Revenue"), _("ROI")], chart="campaigns")
+                                                _("Discount given"), _("Revenue"), _("ROI")], chart="campaigns",
+                  chart_column=5)
     for row in uses:
         is_coupon = row["coupon_template_id"] is not None
         name = row["coupon_template__name"] if is_coupon else row["promotion__name"]

@@ -65,9 +65,9 @@ def hour_chart(hours):
 
 
 def table_chart(table):
-    """A bar chart of a report table: first column as labels, the first money column as bars."""
-    money = next((index for index, _c in enumerate(table.columns) if index and table.rows
-                  and isinstance(table.rows[0][index], type(selectors.ZERO))), 1)
+    """A bar chart of a report table: first column as labels, its chart column (or first money column) as bars."""
+    money = table.chart_column or next((index for index, _c in enumerate(table.columns) if index and table.rows
+                                        and isinstance(table.rows[0][index], type(selectors.ZERO))), 1)
     rows = table.rows[:30]
     return {"kind": "line" if table.chart == "sales" else "bar", "labels": [str(row[0]) for row in rows],
             "series": [{"name": str(table.columns[money]), "data": [row[money] for row in rows]}]}

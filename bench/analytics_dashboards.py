@@ -14,21 +14,22 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 os.environ.setdefault("STATIC_ROOT", "/tmp/shop-bench-static")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
 PROVINCES = ["上海市 徐汇区", "北京市 朝阳区", "广东省 广州市", "浙江省 杭州市", "江苏省 南京市", "四川省 成都市"]
 REPEAT = 10
@@ -45,7 +46,7 @@ def seed(stores: int, days: int) -> tuple:
                                for n in range(stores)], ignore_conflicts=True)
     while Product.objects.count() < 40:
         ProductFactory()
-    end = selectors.today() - __import__("datetime").timedelta(days=1)
+    end = selectors.today() - timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE analytics_dailystorefact, analytics_dailyproductfact, analytics_dailyhourfact")
         cursor.execute("""
