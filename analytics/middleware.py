@@ -8,6 +8,7 @@ utm_source of the landing page or the host of an outside referrer, kept for
 the browser session in a cookie so the funnel steps after landing keep it.
 """
 
+import logging
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from analytics.services.traffic import Hit, PageType, record_hit
 
 VISITOR_COOKIE = "shop_vid"
 SOURCE_COOKIE = "shop_src"
-BOTS = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpclient|headless|monitor|preview|scan", re.I)
+BOTS = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpclient|headless|monitor|preview|scan", re.IGNORECASE)
 PAGE_TYPES = {
     "home": PageType.HOME,
     "catalog:category": PageType.CATEGORY,
@@ -30,6 +31,7 @@ PAGE_TYPES = {
     "orders:checkout": PageType.CHECKOUT,
 }
 SOURCE_CHARS = re.compile(r"[^\w.\-]+")
+logger = logging.getLogger(__name__)
 
 
 class TrafficMiddleware:
@@ -45,8 +47,8 @@ class TrafficMiddleware:
         response = self.get_response(request)
         try:
             self._count(request, response)
-        except Exception:  # noqa: BLE001 - counting must never break a page
-            pass
+        except Exception:
+            logger.warning("page view not counted", exc_info=True)
         return response
 
     def _count(self, request, response):

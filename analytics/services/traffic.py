@@ -166,7 +166,7 @@ def record_hit(hit: Hit) -> None:
             _queue_local(pipe, *backlog)
         pipe.execute()
     except OUTAGE_ERRORS as err:
-        note_down(caches["default"]._address, err, what="page views are counted in each process")
+        note_down(getattr(caches["default"], "_address", "redis"), err, what="page views are counted in each process")
         if backlog:
             _local.restore(*backlog)
         _local.add(hit)
@@ -210,7 +210,7 @@ def flush_traffic() -> dict:
                     page_type, source = _split(name[len(prefix):])
                     visitors[(day, page_type, source)] = int(client.pfcount(key))
         except OUTAGE_ERRORS as err:
-            note_down(caches["default"]._address, err, what="page views wait in each process")
+            note_down(getattr(caches["default"], "_address", "redis"), err, what="page views wait in each process")
             _local.restore(views, steps, new)
             return {"page_views": 0}
     else:

@@ -35,9 +35,9 @@ def make_order(*, user, store, variants, paid_at=None, completed_at=None, channe
         completed_at=completed_at,
     )
     quantities = quantities or [1] * len(variants)
-    discounts = discounts or [(Decimal("0"),) * 3] * len(variants)
-    points = points or [Decimal("0")] * len(variants)
-    kinds = {"tier": Decimal("0"), "promotion": Decimal("0"), coupon_kind: Decimal("0")}
+    discounts = discounts or [(Decimal(0),) * 3] * len(variants)
+    points = points or [Decimal(0)] * len(variants)
+    kinds = {"tier": Decimal(0), "promotion": Decimal(0), coupon_kind: Decimal(0)}
     subtotal = net = Decimal("0.00")
     for variant, quantity, (tier, promotion, coupon), point_value in zip(variants, quantities, discounts, points):
         gross = variant.price * quantity

@@ -12,9 +12,21 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics.models import DailyHourFact, DailyProductFact, DailyStoreFact, FactBuild
-from analytics.services.facts import build_facts, build_recent_facts, days_to_rebuild, shop_today
+from analytics.services.facts import (
+    build_facts,
+    build_recent_facts,
+    days_to_rebuild,
+    shop_today,
+)
 from orders.models import Order, OrderLine, Refund
-from tests.analytics.orders_for_facts import at, make_order, member, products, random_money, refund
+from tests.analytics.orders_for_facts import (
+    at,
+    make_order,
+    member,
+    products,
+    random_money,
+    refund,
+)
 from tests.factories import StoreFactory
 
 D = Decimal

@@ -12,8 +12,8 @@ from django.db import connection
 from openpyxl import load_workbook
 
 from analytics.models import SalesReport
-from analytics.services.reports import days_due, send_due_reports, send_sales_reports
 from analytics.services.facts import shop_today
+from analytics.services.reports import days_due, send_due_reports, send_sales_reports
 from stores.models import StoreStaff
 from tests.analytics.orders_for_facts import at, make_order, member, products
 from tests.factories import StoreFactory
@@ -99,9 +99,9 @@ def test_a_failed_send_is_retried_on_the_next_run_and_not_sent_twice(
             raise OSError("mail server down")
         return real_send(message, *args, **kwargs)
 
-    with mock.patch("django.core.mail.EmailMessage.send", fail_for_hq):
-        with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
-            send_sales_reports(day=DAY)
+    with mock.patch("django.core.mail.EmailMessage.send", fail_for_hq), pytest.raises(OSError), \
+            django_capture_on_commit_callbacks(execute=True):
+        send_sales_reports(day=DAY)
     assert SalesReport.objects.get(day=DAY, store__isnull=True).sent_at is None
     assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):

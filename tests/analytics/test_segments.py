@@ -6,7 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from analytics.services.segments import member_scores, segment_counts, tag_member_segments
+from analytics.services.segments import (
+    member_scores,
+    segment_counts,
+    tag_member_segments,
+)
 from members.models import MemberProfile, MemberTag
 from orders.models import Order
 from tests.analytics.orders_for_facts import make_order, member, products

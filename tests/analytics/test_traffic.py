@@ -10,7 +10,13 @@ from django.urls import reverse
 from analytics.models import DailyFunnel, DailyTraffic
 from analytics.services import traffic
 from analytics.services.facts import shop_today
-from analytics.services.traffic import ALL_SOURCES, Hit, flush_traffic, record_hit, visitor_hash
+from analytics.services.traffic import (
+    ALL_SOURCES,
+    Hit,
+    flush_traffic,
+    record_hit,
+    visitor_hash,
+)
 from tests.analytics.orders_for_facts import at, make_order, member, products
 from tests.factories import StoreFactory
 
@@ -28,10 +34,11 @@ def _fresh_counts():
 def test_a_page_view_makes_no_database_query_and_is_written_by_the_flush(client):
     client.get(reverse("home"), HTTP_USER_AGENT=BROWSER)  # warm up (session, caches)
     traffic._local.clear()
-    from analytics.middleware import TrafficMiddleware
     from django.http import HttpResponse
     from django.test import RequestFactory
     from django.urls import resolve
+
+    from analytics.middleware import TrafficMiddleware
 
     request = RequestFactory().get("/", HTTP_USER_AGENT=BROWSER)
     request.resolver_match = resolve("/")

@@ -14,7 +14,6 @@ import datetime as dt
 import time
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
