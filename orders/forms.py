@@ -38,6 +38,18 @@ class UpdateCartForm(forms.Form):
         label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY, error_messages=_quantity_messages(),
         widget=forms.NumberInput(attrs={"class": "qty"}),
     )
+    # The stepper's − and + buttons: one less or one more than the quantity shown.
+    step = forms.TypedChoiceField(choices=[("-1", "-1"), ("1", "1")], coerce=int, required=False, empty_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("quantity") is not None and data.get("step"):
+            quantity = data["quantity"] + data["step"]
+            if quantity > MAX_LINE_QUANTITY:
+                self.add_error("quantity", _("Quantity: at most %(limit_value)s per item.") % {"limit_value": MAX_LINE_QUANTITY})
+            else:
+                data["quantity"] = max(quantity, 0)
+        return data
 
 
 class CheckoutForm(forms.Form):

@@ -84,6 +84,9 @@ def cart_add(request):
     except OrderError as err:
         messages.error(request, err.message)
         return _back(request, "orders:cart-detail")
+    if "buy_now" in request.POST:
+        # 立即购买: straight on to checkout with the cart (a guest is asked to log in on the way).
+        return redirect("orders:checkout")
     messages.success(request, _("Added %(name)s to your cart.") % {"name": variant.product.name})
     return _back(request, "orders:cart-detail")
 
