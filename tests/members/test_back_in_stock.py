@@ -137,3 +137,17 @@ def test_signing_up_needs_the_consent_box_and_records_both_documents_with_their_
     }
     assert client.get(reverse("members:terms")).status_code == 200
     assert client.get(reverse("members:privacy-policy")).status_code == 200
+
+
+def test_tier_progress_says_how_much_more_spend_reaches_the_next_tier(shopper):
+    from members.models import Tier
+    from orders.templatetags.member_orders import tier_progress
+
+    member = member_services.ensure_member(user=shopper)
+    Tier.objects.create(name="金卡", code="gold-test", rank=90, threshold=Decimal("320.00"))
+    member.tier = None
+
+    progress = tier_progress(member)
+
+    assert progress["tier"].code != "" and progress["spend_missing"] is not None
+    assert progress["spend_missing"] <= Decimal("320.00")
