@@ -646,6 +646,7 @@ def main() -> int:
         checked = bench_python(
             env, "bench/orders.py", "check", "--hot-variant", str(hot["variant_id"]),
             "--hot-store", str(hot["store_id"]), "--hot-units", str(hot["units_available"]),
+            "--run", hot.get("run", ""),
         )
     finally:
         server.stop()
