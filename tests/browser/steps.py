@@ -24,7 +24,7 @@ def add_to_cart_on_the_product_page(page, variant, quantity: int) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(variant.product.name)
     form = page.locator("form.add-to-cart")
     form.locator('input[name="quantity"]').fill(str(quantity))
-    form.locator('button[type="submit"]').tap()
+    form.locator('button[type="submit"]:not([name="buy_now"])').tap()  # 加入购物车, not 立即购买
     expect(page.locator(".messages .message.success")).to_contain_text(variant.product.name)
 
 
