@@ -181,10 +181,10 @@ DELETE FROM {table} WHERE day BETWEEN %(first_day)s AND %(last_day)s AND built_a
 
 BUILDS_SQL = f"""
 INSERT INTO analytics_factbuild (day, built_at, orders_seen)
-SELECT d::date, %(stamp)s, (SELECT COUNT(*) FROM orders_order o
-                        WHERE {SALE_AT} >= (d::timestamp AT TIME ZONE %(tz)s)
-                          AND {SALE_AT} < ((d + interval '1 day')::timestamp AT TIME ZONE %(tz)s))
+SELECT d::date, %(stamp)s, COALESCE(c.orders, 0)
 FROM generate_series(%(first_day)s::date, %(last_day)s::date, interval '1 day') AS d
+LEFT JOIN (SELECT ({SALE_AT} AT TIME ZONE %(tz)s)::date AS day, COUNT(*) AS orders FROM orders_order o
+           WHERE {SALE_AT} >= %(start)s AND {SALE_AT} < %(end)s GROUP BY 1) c ON c.day = d::date
 ON CONFLICT (day) DO UPDATE SET built_at = EXCLUDED.built_at, orders_seen = EXCLUDED.orders_seen
 """
 
