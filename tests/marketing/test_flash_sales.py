@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -20,6 +21,14 @@ from tests.factories import AddressFactory, stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    # Refusals and pages are matched in English; the shop speaks Chinese by default.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 def make_flash(variant, *, quota=10, limit=1, price="9.90", **fields):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -23,6 +24,14 @@ from tests.factories import AddressFactory, stocked_variant
 from tests.orders.conftest import delivery_choice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    # Refusals and pages are matched in English; the shop speaks Chinese by default.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 def make_group_buy(variant, *, size=2, price="59.00", hours=24):

@@ -104,6 +104,7 @@ def test_a_missing_page_is_friendly_and_says_nothing_about_products(client):
 
 
 def test_a_missing_product_says_it_may_have_been_taken_off_sale(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get("/p/no-such-product/")
 
     assert response.status_code == 404
@@ -118,6 +119,7 @@ def debug_with_the_shops_404():
 
 @pytest.mark.parametrize("path", ["/no/such/page/", "/p/no-such-product/", "/c/no-such-category/"])
 def test_under_debug_a_missing_page_is_the_shops_own_not_djangos_debug_page(client, debug_with_the_shops_404, path):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(path)
 
     assert response.status_code == 404
