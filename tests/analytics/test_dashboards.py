@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from analytics import selectors
@@ -123,6 +124,7 @@ def test_the_hq_dashboard_narrows_to_one_store_when_asked(client):
 def test_a_reversed_date_range_on_the_hq_dashboard_is_a_form_error_not_a_crash(client):
     two_stores_with_facts(days=1)
     client.force_login(head_office())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(reverse("analytics:hq-dashboard"), {"start": "2026-05-02", "end": "2026-05-01"})
     assert response.status_code == 200
     assert "must not be after" in response.content.decode()

@@ -1,6 +1,7 @@
 """Staff read labels in the catalogue admin, never raw field names ("以 depth", "VARIANT")."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tests.factories import CategoryFactory, ProductFactory
@@ -10,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def english(admin_user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the shop speaks Chinese whatever the browser asks
     client.force_login(admin_user)
     return client
 

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def english(client, settings):
+    # Messages and card texts are matched in English; the shop speaks Chinese by default.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
 def fresh_pages():
     caches["pages"].clear()
 
