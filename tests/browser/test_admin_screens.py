@@ -57,8 +57,12 @@ def test_a_store_manager_works_the_back_office_on_a_phone_and_a_laptop(browser, 
             page.wait_for_url("**/admin/")
             page.screenshot(path=str(SHOTS / f"admin_index_{name}.png"), full_page=True)
 
-            page.goto("/admin/orders/order/")
+            listing = page.goto("/admin/orders/order/")
             page.screenshot(path=str(SHOTS / f"admin_order_list_{name}.png"), full_page=True)
+            # Django renders #result_list only when the list has rows: say which page came instead
+            # (a login, a 403 or 500, an empty list) rather than fail inside the script below.
+            assert listing.status == 200 and page.locator("#result_list").count() == 1, (
+                name, listing.status, page.url, page.title())
             listed = page.locator("#result_list tbody tr").count()
             # Every column fits: nothing hides behind a sideways scroll of the list.
             clipped = page.evaluate("""() => {
