@@ -33,3 +33,13 @@ def go_to_checkout_from_the_cart(page) -> None:
     expect(page).to_have_url(re.compile(r"/cart/$"))
     page.locator('.cart-summary a[href="/checkout/"]').tap()
     expect(page).to_have_url(re.compile(r"/checkout/$"))
+
+
+def tap_the_fulfilment_tab(form, fulfilment: str) -> None:
+    """Tap the checkout's "delivery" / "pick up" tab; the tab is its radio, so it must end up chosen."""
+    chosen = f'input[name="fulfilment"][value="{fulfilment}"]'
+    radio = form.locator(chosen)
+    # ``has`` is matched inside each tab, so it is built from the page, not from the form.
+    form.locator(".fulfilment-tabs label.fulfilment-tab").filter(has=form.page.locator(chosen)).tap()
+    expect(radio).to_be_checked()
+    expect(form.locator(f".{fulfilment}-section")).to_be_visible()

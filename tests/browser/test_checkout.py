@@ -24,7 +24,12 @@ from orders.services.cart import MemberCart
 from stores.models import Stock
 from stores.services import receive_stock
 from tests.conftest import SHOPPER_PASSWORD
-from tests.browser.steps import add_to_cart_on_the_product_page, fits_the_screen, status_label
+from tests.browser.steps import (
+    add_to_cart_on_the_product_page,
+    fits_the_screen,
+    status_label,
+    tap_the_fulfilment_tab,
+)
 from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
 
 pytestmark = pytest.mark.browser
@@ -155,11 +160,13 @@ def test_a_shopper_picks_up_in_a_chosen_store_and_pays_by_bank_transfer(
     page.goto("/checkout/")
 
     form = page.locator("form.checkout-form")
-    stores = form.locator('input[name="pickup_store"]')
+    bar_total = form.locator(".checkout-bar .price")  # the sticky 合计 bar
+    expect(bar_total).to_have_text("¥28.00")  # delivery, chosen by default
+    tap_the_fulfilment_tab(form, "pickup")
+    stores = form.locator('.pickup-section input[name="pickup_store"]')
     # Only the stores with both bags on hand are offered; Pudong has one.
     expect(stores).to_have_count(2)
     expect(form.locator(f'input[name="pickup_store"][value="{pudong.pk}"]')).to_have_count(0)
-    form.locator('input[name="fulfilment"][value="pickup"]').check()
     form.locator(f'input[name="pickup_store"][value="{jingan.pk}"]').check()
     form.locator('input[name="contact_name"]').fill("李四")
     form.locator('input[name="contact_phone"]').fill("13900139000")
@@ -170,15 +177,17 @@ def test_a_shopper_picks_up_in_a_chosen_store_and_pays_by_bank_transfer(
     totals = form.locator("dl.totals")
     expect(totals.locator("dd.total")).to_have_text("¥20.00")
     expect(totals.locator("dd.adjustment")).to_have_count(0)
-    # The choices survive the update.
+    expect(bar_total).to_have_text("¥20.00")
+    # The choices, and what was typed, survive the re-pricing.
     expect(form.locator('input[name="fulfilment"][value="pickup"]')).to_be_checked()
     expect(form.locator(f'input[name="pickup_store"][value="{jingan.pk}"]')).to_be_checked()
     expect(form.locator('input[name="payment_method"][value="bank_transfer"]')).to_be_checked()
+    expect(form.locator('input[name="contact_name"]')).to_have_value("李四")
     expect(form.locator('input[name="contact_phone"]')).to_have_value("13900139000")
     screenshot("checkout-pickup-updated")
     assert fits_the_screen(page)
 
-    form.locator('button[name="place"]').tap()
+    form.locator('.checkout-bar button[name="place"]').tap()
 
     expect(page).to_have_url(re.compile(r"/orders/\w+/$"))
     order = Order.objects.get(user=shopper)

@@ -11,10 +11,22 @@
 
   function swap(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
+    var focused = document.activeElement && document.activeElement.name;
+    // The answer was rendered from what was posted; whatever the shopper typed since (a name, a phone)
+    // is newer than that, so it is carried into the fresh part instead of being wiped out.
+    typed.forEach(function (name) {
+      var now = form.elements.namedItem(name);
+      var then = fresh.querySelector('[data-live] [name="' + name + '"]');
+      if (!now || !then || !("value" in now)) return;
+      if (then.tagName === "INPUT") then.setAttribute("value", now.value);
+      then.value = now.value;
+    });
     form.querySelectorAll("[data-live]").forEach(function (old) {
       var part = fresh.querySelector('[data-live="' + old.dataset.live + '"]');
       if (part) old.replaceWith(part);
     });
+    var again = focused && typed.indexOf(focused) !== -1 && form.elements.namedItem(focused);
+    if (again && again.focus) again.focus();
   }
 
   function reprice() {
