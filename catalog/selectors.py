@@ -7,6 +7,7 @@ fixed number of queries, whatever the size of the catalogue.
 import copy
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -239,11 +240,16 @@ def category_pictures() -> dict[int, str]:
     images = (
         ProductImage.objects.filter(visible_product("product__"), product__category__is_active=True)
         .order_by("product__category_id", "product__created_at", "position", "id")
-        .distinct("product__category_id")
         .select_related("product")
         .only("id", "image", "card_thumbnail", "product__id", "product__category")
     )
-    return {image.product.category_id: image.card_url for image in images}
+    if connection.features.can_distinct_on_fields:
+        images = images.distinct("product__category_id")
+    # Without DISTINCT ON (SQLite, the zero-setup demo) the first image of each category wins here.
+    pictures: dict[int, str] = {}
+    for image in images:
+        pictures.setdefault(image.product.category_id, image.card_url)
+    return pictures
 
 
 def category_tree_with_pictures() -> list[CategoryNode]:

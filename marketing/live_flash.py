@@ -48,11 +48,13 @@ def _load() -> dict[int, list[CardFlash]]:
     flash = (
         FlashSale.objects.filter(is_active=True, ends_at__gt=now)
         .annotate(kind=Value(FLASH, output_field=CharField()), price=models_F("flash_price"))
+        .order_by()  # no default ordering inside a UNION: SQLite (the zero-setup demo) refuses it
         .values_list(*columns)
     )
     groups = (
         GroupBuy.objects.filter(is_active=True, ends_at__gt=now)
         .annotate(kind=Value(GROUP, output_field=CharField()), price=models_F("group_price"))
+        .order_by()
         .values_list(*columns)
     )
     table: dict[int, list[CardFlash]] = {}
