@@ -33,6 +33,7 @@ Examples, each a service that holds several of these at once:
 from django.db import transaction
 
 from members.models import MemberProfile
+from members.services import accounts as member_services
 from orders.models import Cart, Order
 
 
@@ -54,6 +55,6 @@ def lock_order(order_id: int) -> Order:
 
 
 def lock_member(user_id: int) -> MemberProfile:
-    """4. The member's account row (points and stored-value balances). Raises MemberProfile.DoesNotExist."""
+    """4. The member's account row (points and stored-value balances), made first if the user has none."""
     _require_transaction()
-    return MemberProfile.objects.select_for_update().get(user_id=user_id)
+    return member_services.lock_member(user_id=user_id)

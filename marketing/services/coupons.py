@@ -100,15 +100,9 @@ def _template_refusal(template: CouponTemplate, member: MemberProfile, *, now) -
 
 
 def _lock_member(user_id: int) -> MemberProfile:
-    member = MemberProfile.objects.select_for_update().filter(user_id=user_id).first()
-    if member is None:
-        from django.contrib.auth import get_user_model
+    from members.services.accounts import lock_member
 
-        from members.services import ensure_member
-
-        ensure_member(user=get_user_model().objects.get(pk=user_id))
-        member = MemberProfile.objects.select_for_update().get(user_id=user_id)
-    return member
+    return lock_member(user_id=user_id)
 
 
 def _issue_locked(template: CouponTemplate, member: MemberProfile, *, source: str, reference: str = "",

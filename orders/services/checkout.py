@@ -378,7 +378,6 @@ def _take_flash_and_group(order: Order, choice: CheckoutChoice, priced: PricedCa
 def _use_coupon(user_id: int, order: Order, priced: PricedCart) -> None:
     from marketing.coupon_selectors import unredeemed_code
     from marketing.services.coupons import CouponError, redeem_code, use_coupon
-    from orders.locks import lock_member
     from orders.pricing import applied_coupon
 
     used = applied_coupon(priced)
