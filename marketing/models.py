@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.money import money_field
+
 
 class AnnouncementQuerySet(models.QuerySet):
     def live(self, *, at=None):
@@ -36,10 +38,6 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-
-def money_field(verbose_name, **kwargs):
-    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 
 class Scope(models.Model):

@@ -11,11 +11,9 @@ from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shop.money import money_field
+
 MAX_LINE_QUANTITY = 99
-
-
-def money_field(verbose_name, **kwargs):
-    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 
 class Cart(models.Model):

@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db import models
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 CENT = Decimal("0.01")
@@ -78,3 +79,8 @@ def allocate(amount: Decimal, weights: list) -> list[Decimal]:
         raise ValueError("an allocated amount is in whole cents")
     cents = allocate_units(int(amount / CENT), weights)
     return [Decimal(c) * CENT for c in cents]
+
+
+def money_field(verbose_name, **kwargs):
+    """The column every amount is stored in (ARCHITECTURE: DecimalField(max_digits=12, decimal_places=2))."""
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
