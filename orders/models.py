@@ -66,6 +66,9 @@ class ShippingMethod(models.Model):
     provinces = models.CharField(
         _("provinces served"), max_length=500, blank=True, help_text=_("Comma-separated; empty means everywhere.")
     )
+    # How long a parcel takes, in days after dispatch, shown on each option at checkout ("预计 2–3 天送达").
+    delivery_days_min = models.PositiveSmallIntegerField(_("delivery takes at least (days)"), default=1)
+    delivery_days_max = models.PositiveSmallIntegerField(_("delivery takes at most (days)"), default=3)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -75,6 +78,9 @@ class ShippingMethod(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(base_fee__gte=0, fee_per_extra_kg__gte=0), name="shipping_fees_non_negative"),
+            models.CheckConstraint(
+                condition=Q(delivery_days_min__lte=F("delivery_days_max")), name="shipping_delivery_days_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +118,8 @@ class Order(models.Model):
         ONLINE = "online", _("online payment")
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
         CASH_ON_DELIVERY = "cod", _("cash on delivery")
+        # Paid at the till (cash, card, stored value or a mix: the payments say which); never offered online.
+        COUNTER = "counter", _("paid at the store counter")
 
     # Who may move an order where, and what follows, is orders/workflow.py; the model only stores the state.
 
@@ -134,6 +142,8 @@ class Order(models.Model):
     )
     # A group-buy order waits here until its group fills (marketing.Group.code); it is not fulfilled before.
     group_code = models.CharField(_("group"), max_length=16, blank=True, db_index=True)
+    # Where the visit that placed this order came from (utm_source or an outside referrer's host), for the funnel.
+    source = models.CharField(_("traffic source"), max_length=100, blank=True)
     is_waiting_for_group = models.BooleanField(_("waiting for its group"), default=False)
 
     recipient = models.CharField(_("recipient"), max_length=50)
@@ -399,7 +409,8 @@ class Payment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status="succeeded", needs_refund=False) & ~Q(provider="wallet"),
+                # Counter tenders (cash, card) may split one sale between them; an online order has one payer.
+                condition=Q(status="succeeded", needs_refund=False) & ~Q(provider__in=["wallet", "cash", "card"]),
                 name="payment_one_applied_external_per_order",
             ),
             models.UniqueConstraint(

@@ -320,7 +320,7 @@ def _create_counter_order(user_id, token, priced: PricedCart, store: Store, cler
         name = member.user.get_full_name() or member.user.get_username()
     fields = dict(
         user_id=user_id, status=Order.Status.PENDING_PAYMENT, fulfilment=Order.Fulfilment.PICKUP,
-        payment_method=Order.PaymentMethod.ONLINE, channel=Order.Channel.COUNTER, sales_staff=clerk, store=store,
+        payment_method=Order.PaymentMethod.COUNTER, channel=Order.Channel.COUNTER, sales_staff=clerk, store=store,
         checkout_token=token, recipient=(name or _("Walk-in customer"))[:50],
         phone=(member.phone if member is not None else "")[:20],
         language=translation.get_language() or settings.LANGUAGE_CODE, currency=settings.SHOP_CURRENCY,
