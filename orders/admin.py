@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -664,14 +665,33 @@ class RefundAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return refund.created_by or ""
 
 
+class ShippingMethodAdminForm(forms.ModelForm):
+    class Meta:
+        model = ShippingMethod
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        days_min, days_max = cleaned.get("delivery_days_min"), cleaned.get("delivery_days_max")
+        if days_min is not None and days_max is not None and days_min > days_max:
+            # Said on the field, before the database's check constraint would refuse the row: an error
+            # on the field also keeps Django from repeating it as "Constraint … is violated".
+            self.add_error("delivery_days_max", _("Must be at least the smallest number of days (%(min)s).") % {
+                "min": days_min,
+            })
+        return cleaned
+
+
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "base_fee", "fee_per_extra_kg", "free_over", "provinces", "is_active", "position"]
+    form = ShippingMethodAdminForm
+    list_display = ["name", "code", "base_fee", "fee_per_extra_kg", "free_over", "provinces",
+                    "delivery_days_min", "delivery_days_max", "is_active", "position"]
     list_editable = ["is_active", "position"]
     list_filter = ["is_active"]
     search_fields = ["name", "code", "provinces"]
     fields = ["name", "code", "base_fee", "included_weight_grams", "fee_per_extra_kg", "free_over", "provinces",
-              "is_active", "position"]
+              ("delivery_days_min", "delivery_days_max"), "is_active", "position"]
 
 
 class UnsentFilter(admin.SimpleListFilter):

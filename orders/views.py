@@ -28,6 +28,7 @@ from orders.services import (
     request_return,
 )
 from orders.services.cart import cart_items
+from orders.services.delivery_dates import arrival_window_for
 from orders.workflow import Actor
 from orders.group_views import clear_group_checkout, group_checkout_intent
 from orders.services.checkout import group_checkout_lines
@@ -240,7 +241,9 @@ def checkout(request):
             "member": member,
             "group_checkout": group,
             "coupons": coupons,
-            "shipping_options": [(m, fee) for m in methods for fee in [shipping_quotes_by_pk.get(m.pk)]],
+            "shipping_options": [
+                (m, shipping_quotes_by_pk.get(m.pk), arrival_window_for(m)) for m in methods
+            ],
             "max_points": member_services.max_points_for(priced.goods_after_discounts, member.points_balance),
         },
     )

@@ -400,10 +400,11 @@ CATEGORY_TREE: tuple[TopCategory, ...] = (
 )
 
 
-# Shipping methods: code, name, base fee (first kg), fee per extra kg, free from, provinces ("" = everywhere).
+# Shipping methods: code, name, base fee (first kg), fee per extra kg, free from, provinces ("" = everywhere),
+# and how many days delivery takes (at least, at most).
 SHIPPING_METHODS = [
-    ("express", "全国快递", "8.00", "2.00", "99.00", ""),
-    ("next-day", "江浙沪次日达", "12.00", "3.00", "199.00", "上海市,江苏省,浙江省"),
+    ("express", "全国快递", "8.00", "2.00", "99.00", "", 2, 4),
+    ("next-day", "江浙沪次日达", "12.00", "3.00", "199.00", "上海市,江苏省,浙江省", 1, 1),
 ]
 
 SHOPPER_ADDRESS = {

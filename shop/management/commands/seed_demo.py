@@ -307,8 +307,10 @@ class Command(BaseCommand):
 
     def _seed_commerce(self, stores: list[Store]) -> None:
         """Shipping methods, the staff user as a store manager, the demo shopper's address."""
-        for position, (code, name, base_fee, extra_kg, free_over, provinces) in enumerate(demo_data.SHIPPING_METHODS):
-            ShippingMethod.objects.get_or_create(
+        for position, (code, name, base_fee, extra_kg, free_over, provinces, days_min, days_max) in enumerate(
+            demo_data.SHIPPING_METHODS
+        ):
+            method, created = ShippingMethod.objects.get_or_create(
                 code=code,
                 defaults={
                     "name": name,
@@ -316,9 +318,14 @@ class Command(BaseCommand):
                     "fee_per_extra_kg": Decimal(extra_kg),
                     "free_over": Decimal(free_over) if free_over else None,
                     "provinces": provinces,
+                    "delivery_days_min": days_min,
+                    "delivery_days_max": days_max,
                     "position": position,
                 },
             )
+            if not created and (method.delivery_days_min, method.delivery_days_max) == (1, 3):
+                # A demo database seeded before methods had delivery days still holds the column defaults.
+                ShippingMethod.objects.filter(pk=method.pk).update(delivery_days_min=days_min, delivery_days_max=days_max)
         User = get_user_model()
         first_store = next((store for store in stores if store.kind == Store.Kind.STORE), None)
         ensure_role_groups()
