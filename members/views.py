@@ -248,11 +248,15 @@ def favourites(request):
 @require_POST
 def favourite_toggle(request, product_id):
     product = get_object_or_404(Product, pk=product_id, is_published=True)
-    if toggle_favourite(user=request.user, product_id=product.pk):
-        messages.success(request, _("Saved to your favourites."))
-    else:
-        messages.success(request, _("Removed from your favourites."))
-    return redirect(safe_target(request, request.POST.get("next")) or product.get_absolute_url())
+    saved = toggle_favourite(user=request.user, product_id=product.pk)
+    back = safe_target(request, request.POST.get("next")) or product.get_absolute_url()
+    if request.headers.get("X-Requested-With") == "fetch":
+        # static/js/catalog/favourite.js swaps the button in place: the filled heart says it, no message.
+        return render(request, "members/_favourite_button.html", {
+            "product_id": product.pk, "is_favourite": saved, "next": back,
+        })
+    messages.success(request, _("Saved to your favourites.") if saved else _("Removed from your favourites."))
+    return redirect(back)
 
 
 @login_required

@@ -316,7 +316,8 @@ CATALOG_RECENTLY_VIEWED = 8
 # Extra context for the product page from apps the catalogue must not import.
 CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability", "marketing.product_page.product_flash_and_group_context",
                                      "marketing.coupon_selectors.product_coupons_context",
-                                     "stores.storefront.selected_store_context"]
+                                     "stores.storefront.selected_store_context",
+                                     "members.selectors.product_favourite_context"]
 # Which stock serves a delivery order: "warehouses-first" (online warehouses, then
 # stores, each by priority) or "priority" (store priority alone).
 SHOP_DELIVERY_SOURCE_ORDER = env_str("SHOP_DELIVERY_SOURCE_ORDER", "warehouses-first")
