@@ -25,9 +25,11 @@ from orders.counter_forms import (
 from orders.exceptions import OrderError
 from orders.models import Order
 from orders.services.counter import (
-    Basket, CounterError, Tendered, add_to_basket, find_member, find_variants, quote_basket, ring_up_sale,
+    Basket, CounterError, TenderError, Tendered, add_to_basket, find_member, find_variants, quote_basket,
+    receipt_refunds, receipt_tenders, refund_tenders, ring_up_sale,
 )
 from orders.services.refunds import refund_order
+from shop.money import format_money
 from stores.exceptions import StockError
 from stores.models import Store
 
@@ -86,6 +88,11 @@ def counter_home(request):
 @login_required
 def till(request, store_id: int):
     store = _till_store(request, store_id)
+    return _render_till(request, store)
+
+
+def _render_till(request, store: Store, pay_form: PayForm | None = None, *, status: int = 200):
+    """The till page; ``pay_form`` is a refused payment form shown again with its errors and what was typed."""
     basket = _basket(request, store)
     quote = quote_basket(basket=basket)
     results = []
@@ -93,8 +100,9 @@ def till(request, store_id: int):
     if query:
         results = find_variants(query)
     priced = quote.priced
-    pay_form = PayForm(initial={"token": basket.token, "expected_total": priced.total if priced else 0})
-    return render(request, "orders/counter/till.html", {
+    if pay_form is None:
+        pay_form = PayForm(initial={"token": basket.token, "expected_total": priced.total if priced else 0})
+    return render(request, "orders/counter/till.html", status=status, context={
         "store": store, "basket": basket, "quote": quote, "priced": priced, "results": results, "query": query,
         "scan_form": ScanForm(), "member_form": MemberForm(),
         "coupon_form": CouponForm(initial={"code": basket.coupon_code}),
@@ -225,8 +233,10 @@ def pay(request, store_id: int):
     store = _till_store(request, store_id)
     form = PayForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose how the customer pays; cash needs the amount handed over."))
-        return _back(store)
+        if form.has_error("token") or form.has_error("expected_total"):
+            messages.error(request, _("This sale changed on another screen; check it and take the payment again."))
+            return _back(store)
+        return _render_till(request, store, form, status=400)
     token = form.cleaned_data["token"]
     try:
         uuid.UUID(token)
@@ -239,9 +249,15 @@ def pay(request, store_id: int):
     if basket.token != uuid.UUID(token).hex:
         messages.error(request, _("This sale changed on another screen; check it and take the payment again."))
         return _back(store)
+    tendered = Tendered(form.cleaned_data["tender"], cash_given=form.cleaned_data["cash_given"],
+                        card_amount=form.cleaned_data["card_amount"])
     try:
         order = ring_up_sale(basket=basket, clerk=request.user, expected_total=form.cleaned_data["expected_total"],
-                             tendered=Tendered(form.cleaned_data["tender"], form.cleaned_data["cash_given"]))
+                             tendered=tendered)
+    except TenderError as err:
+        # The tenders do not add up: the form again, the error beside the box to correct, the amounts kept.
+        form.add_error(err.field if err.field in form.fields else None, err.message)
+        return _render_till(request, store, form, status=400)
     except (OrderError, StockError) as err:
         messages.error(request, err.message)
         return _back(store)
@@ -266,6 +282,7 @@ def receipt(request, store_id: int, number: str):
     paid = order.events.filter(to_status=Order.Status.PAID).first()
     return render(request, "orders/counter/receipt.html", {
         "store": store, "order": order, "tender_note": paid.note if paid else "",
+        "tenders": receipt_tenders(order), "refunds_back": receipt_refunds(order),
         "return_form": ReturnForm(lines=order.lines.all(), initial={"key": uuid.uuid4().hex}),
     })
 
@@ -287,6 +304,6 @@ def take_return(request, store_id: int, number: str):
     except OrderError as err:
         messages.error(request, err.message)
     else:
-        messages.success(request, _("Refunded %(amount)s; the units are back on the shelf.") % {
-            "amount": refund.amount})
+        messages.success(request, _("Refunded %(amount)s (%(tenders)s); the units are back on the shelf.") % {
+            "amount": format_money(refund.amount), "tenders": refund_tenders(refund)})
     return redirect("counter:receipt", store_id=store.pk, number=order.number)

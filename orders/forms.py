@@ -75,9 +75,10 @@ class CheckoutForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("Phone for the pick-up"), max_length=20, required=False, validators=[phone_validator]
     )
+    # Paying at the store counter is the till's own method (orders/services/counter.py), never a shopper's choice.
     payment_method = forms.ChoiceField(
-        label=_("Payment"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect,
-        initial=Order.PaymentMethod.ONLINE,
+        label=_("Payment"), widget=forms.RadioSelect, initial=Order.PaymentMethod.ONLINE,
+        choices=[(value, label) for value, label in Order.PaymentMethod.choices if value != Order.PaymentMethod.COUNTER],
     )
     note = forms.CharField(label=_("Note for us"), max_length=200, required=False)
     points_to_use = forms.IntegerField(

@@ -300,6 +300,9 @@ def not_waiting_for_group(order: Order) -> bool:
 
 
 STAFF = frozenset({ActorKind.STORE_STAFF, ActorKind.HQ})
+# Everything a shopper can pay an online order with; the counter method belongs to the till's own edges.
+ONLINE_METHODS = frozenset(PM.values) - {PM.COUNTER}
+COUNTER_METHODS = frozenset({PM.COUNTER})
 SYSTEM = frozenset({ActorKind.SYSTEM})
 
 
@@ -333,7 +336,7 @@ class Edge:
 
 
 EDGES: list[Edge] = [
-    Edge("pay", _("Record payment"), frozenset({S.PENDING_PAYMENT}), S.PAID, SYSTEM,
+    Edge("pay", _("Record payment"), frozenset({S.PENDING_PAYMENT}), S.PAID, SYSTEM, payment_methods=ONLINE_METHODS,
          effects=(settle_group, email("order_paid"))),
     Edge("cancel", _("Cancel order"), frozenset({S.PENDING_PAYMENT, S.PLACED}), S.CANCELLED,
          frozenset({ActorKind.SHOPPER, *STAFF, ActorKind.SYSTEM}),
@@ -365,9 +368,9 @@ EDGES: list[Edge] = [
     # The counter sale (门店收银, orders/services/counter.py): the till takes the money (payments recorded
     # by the sale), then the goods leave with the customer at once, so the sale is completed and counted.
     Edge("counter_pay", _("Take payment at the counter"), frozenset({S.PENDING_PAYMENT}), S.PAID, STAFF,
-         fulfilment=F_.PICKUP, when=is_counter_sale, note=_("Paid at the counter")),
+         fulfilment=F_.PICKUP, payment_methods=COUNTER_METHODS, when=is_counter_sale, note=_("Paid at the counter")),
     Edge("counter_hand_over", _("Hand over at the counter"), frozenset({S.PAID}), S.COMPLETED, STAFF,
-         fulfilment=F_.PICKUP, when=is_counter_sale, effects=(deduct_reservation, count_counter_sale),
+         fulfilment=F_.PICKUP, payment_methods=COUNTER_METHODS, when=is_counter_sale, effects=(deduct_reservation, count_counter_sale),
          note=_("Sold at the counter")),
     # Moves a refund makes (orders/payments): the refund itself gives the money and the points share
     # back; the edge does what the state change means for the goods.

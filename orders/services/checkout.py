@@ -185,7 +185,8 @@ def _check_lines(lines: list[tuple[Variant, int]]) -> None:
 
 
 def _check_choice(choice: CheckoutChoice, user_id: int) -> None:
-    if choice.payment_method not in Order.PaymentMethod.values:
+    # The counter method is only for sales the till makes (orders/services/counter.py), never an online order.
+    if choice.payment_method not in Order.PaymentMethod.values or choice.payment_method == Order.PaymentMethod.COUNTER:
         raise CheckoutError(_("Choose a payment method."))
     if choice.fulfilment == Order.Fulfilment.DELIVERY:
         if choice.address is None or choice.address.user_id != user_id:

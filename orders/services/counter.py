@@ -1,11 +1,15 @@
 """The counter sale (门店收银, POS-lite): store staff sell from the shelf, priced by the same pipeline as checkout.
 
-A sale is an order of channel COUNTER in the clerk's store, fulfilled at
-once: its stock is reserved and deducted in the same transaction (never
-below zero, under the stock row locks), its tenders are recorded as
-succeeded Payment rows (cash / card, and the wallet), and the workflow's
-counter edges (orders/workflow.py) move it to completed, which counts it for
-the member exactly once. Returns go through ``refund_order`` like any order.
+A sale is an order of channel COUNTER, paid by the COUNTER payment method
+(never offered online), in the clerk's store, fulfilled at once: its stock
+is reserved and deducted in the same transaction (never below zero, under
+the stock row locks), its tenders are recorded as succeeded Payment rows,
+one per tender (stored value, card, cash: a sale may mix them, with the
+change worked out by ``split_tenders``), and the workflow's counter edges
+(orders/workflow.py) move it to completed, which counts it for the member
+exactly once. Returns go through ``refund_order`` like any order, which
+pays back through each payment the way it came (card to card, cash from
+the till, stored value to the wallet).
 
 Locks follow orders/locks.py: the new order, then stock rows (by pk), then
 the member account (points, wallet), then the coupon.
@@ -48,16 +52,31 @@ class CounterError(CheckoutError):
     """A sale the till cannot make as asked; ``message`` is fit to show the clerk."""
 
 
+class TenderError(CounterError):
+    """The tenders do not add up; ``field`` names the box of the payment form the clerk must correct."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
 class Tender(models.TextChoices):
     CASH = "cash", gettext_lazy("cash")
     CARD = "card", gettext_lazy("card")
     WALLET = "wallet", gettext_lazy("stored value")
     WALLET_CASH = "wallet_cash", gettext_lazy("stored value, the rest in cash")
     WALLET_CARD = "wallet_card", gettext_lazy("stored value, the rest by card")
+    # Mixed tenders: the clerk keys in what goes on the card, the rest is paid in cash (with change).
+    SPLIT = "split", gettext_lazy("card and cash")
+    WALLET_SPLIT = "wallet_split", gettext_lazy("stored value, the rest by card and cash")
 
 
-USES_WALLET = {Tender.WALLET, Tender.WALLET_CASH, Tender.WALLET_CARD}
-EXTERNAL = {Tender.CASH: "cash", Tender.CARD: "card", Tender.WALLET_CASH: "cash", Tender.WALLET_CARD: "card"}
+USES_WALLET = {Tender.WALLET, Tender.WALLET_CASH, Tender.WALLET_CARD, Tender.WALLET_SPLIT}
+ALL_CASH = {Tender.CASH, Tender.WALLET_CASH}
+ALL_CARD = {Tender.CARD, Tender.WALLET_CARD}
+SPLITS = {Tender.SPLIT, Tender.WALLET_SPLIT}
+# Payment.provider of each external tender (orders.payments.providers CounterCash / CounterCard).
+CASH, CARD = "cash", "card"
 
 
 @dataclass
@@ -152,7 +171,7 @@ def basket_variants(basket: Basket) -> list[tuple[Variant, int]]:
 
 def _choice(store: Store, basket: Basket, *, use_wallet: bool) -> CheckoutChoice:
     return CheckoutChoice(
-        fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE, pickup_store=store,
+        fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.COUNTER, pickup_store=store,
         points_to_use=basket.points_to_use, use_wallet=use_wallet,
         # The clerk scans the coupon the customer shows (核销); none is chosen for them.
         coupon_code=basket.coupon_code or "",
@@ -201,10 +220,59 @@ def parse_cash(raw) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Tendered:
-    """How the customer pays: the tender, and for cash what they handed over."""
+    """How the customer pays: the tender, for cash what they handed over, for a split what goes on the card."""
 
     tender: str
     cash_given: Decimal | None = None
+    card_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TenderSplit:
+    """What each tender pays of the amount due after stored value, and the change the drawer gives back."""
+
+    card: Decimal = ZERO
+    cash: Decimal = ZERO
+    cash_given: Decimal | None = None
+    change: Decimal = ZERO
+
+
+def split_tenders(tendered: Tendered, due: Decimal, *, wallet_paid: Decimal = ZERO) -> TenderSplit:
+    """Share ``due`` (what the wallet left to pay) between card and cash as the clerk asked.
+
+    Pure: no database. Raises TenderError naming the form field to correct:
+    a negative or over-large card amount, too little cash, or stored value
+    alone that does not cover the sale.
+    """
+    tender = tendered.tender
+    if tender == Tender.WALLET:
+        if due > 0:
+            raise TenderError(_("The stored value covers %(paid)s; take the other %(due)s in cash or by card.") % {
+                "paid": format_money(wallet_paid), "due": format_money(due)}, field="tender")
+        return TenderSplit()
+    if tender in ALL_CARD:
+        card = due
+    elif tender in ALL_CASH:
+        card = ZERO
+    elif tender in SPLITS:
+        card = tendered.card_amount
+        if card is None or card < 0:
+            raise TenderError(_("Enter what goes on the card (0 or more)."), field="card_amount")
+        if card > due:
+            raise TenderError(_("The card can take at most the %(due)s to pay.") % {"due": format_money(due)},
+                              field="card_amount")
+    else:
+        raise TenderError(_("Choose how the customer pays."), field="tender")
+    card = to_money(card)
+    cash = due - card
+    if cash <= 0:
+        return TenderSplit(card=card)
+    given = tendered.cash_given
+    if given is None or given < cash:
+        raise TenderError(_("The cash handed over must cover the %(due)s to pay in cash.") % {
+            "due": format_money(cash)}, field="cash_given")
+    given = to_money(given)
+    return TenderSplit(card=card, cash=cash, cash_given=given, change=given - cash)
 
 
 def ring_up_sale(*, basket: Basket, clerk, tendered: Tendered, expected_total: Decimal | None) -> Order:
@@ -249,21 +317,8 @@ def _ring_up_locked(basket, clerk, actor, tendered: Tendered, expected_total, to
         raise PricesChanged(expected=expected_total, actual=priced.total)
     if basket.points_to_use and priced.points_used < basket.points_to_use:
         raise CounterError(_("Only %(points)s points can be used on this sale.") % {"points": priced.points_used})
-    due = priced.amount_due
-    method = EXTERNAL.get(tendered.tender)
-    if tendered.tender == Tender.WALLET and due > 0:
-        raise CounterError(_("The stored value covers %(paid)s; take the other %(due)s in cash or by card.") % {
-            "paid": format_money(priced.wallet_amount), "due": format_money(due)})
-    if method and due == 0 and tendered.tender in (Tender.WALLET_CASH, Tender.WALLET_CARD):
-        method = None  # the wallet paid it all: nothing is left for cash or card
-    if method is None and due > 0:
-        raise CounterError(_("Choose how the customer pays."))
-    change = ZERO
-    if method == "cash":
-        given = tendered.cash_given
-        if given is None or given < due:
-            raise CounterError(_("The cash handed over must cover the %(due)s to pay.") % {"due": format_money(due)})
-        change = given - due
+    # Checked before anything is written: a refusal leaves no order, stock or ledger row behind.
+    split = split_tenders(tendered, priced.amount_due, wallet_paid=priced.wallet_amount)
 
     store = Store.objects.get(pk=basket.store_id)
     user_id = basket.member_user_id or walk_in_user().pk
@@ -280,10 +335,12 @@ def _ring_up_locked(basket, clerk, actor, tendered: Tendered, expected_total, to
         Payment.objects.create(order=order, provider="wallet", amount=priced.wallet_amount, currency=order.currency,
                                status=Payment.Status.SUCCEEDED, transaction_id=f"wallet-{order.number}",
                                confirmed_by=clerk)
-    if due > 0:
-        Payment.objects.create(order=order, provider=method, amount=due, currency=order.currency,
-                               status=Payment.Status.SUCCEEDED, transaction_id=f"{method}-{order.number}",
-                               confirmed_by=clerk)
+    # One succeeded payment per tender, card before cash, so a return pays back through each the way it came.
+    for provider, amount in ((CARD, split.card), (CASH, split.cash)):
+        if amount > 0:
+            Payment.objects.create(order=order, provider=provider, amount=amount, currency=order.currency,
+                                   status=Payment.Status.SUCCEEDED, transaction_id=f"{provider}-{order.number}",
+                                   confirmed_by=clerk)
     promotion_services.record_promotion_uses(
         order_number=order.number, user_id=user_id, order_total=priced.total, uses=promotion_uses(priced)
     )
@@ -297,21 +354,59 @@ def _ring_up_locked(basket, clerk, actor, tendered: Tendered, expected_total, to
                                      order_total=priced.total, by=clerk)
         except CouponError as err:
             raise CounterError(err.message) from None
-    note = tender_note(tendered.tender, method, due, tendered.cash_given if method == "cash" else None, change)
+    note = tender_note(priced.wallet_amount, split)
     workflow.apply_action(order, "counter_pay", actor, note=note)
     workflow.apply_action(order, "counter_hand_over", actor)
     return order
 
 
-def tender_note(tender: str, method: str | None, due: Decimal, given: Decimal | None, change: Decimal) -> str:
-    """The till's line for the history and the receipt: how it was paid and the change given."""
-    parts = [str(Tender(tender).label)]
-    if given is not None:
+def tender_note(wallet: Decimal, split: TenderSplit) -> str:
+    """The till's line for the history and the receipt: what each tender paid and the change given."""
+    parts = []
+    if wallet > 0:
+        parts.append(_("stored value %(amount)s") % {"amount": format_money(wallet)})
+    if split.card > 0:
+        parts.append(_("card %(amount)s") % {"amount": format_money(split.card)})
+    if split.cash > 0:
+        parts.append(_("cash %(amount)s") % {"amount": format_money(split.cash)})
         parts.append(_("cash handed over %(given)s, change %(change)s") % {
-            "given": format_money(given), "change": format_money(change)})
-    elif method == "card" and due > 0:
-        parts.append(_("card %(amount)s") % {"amount": format_money(due)})
-    return "; ".join(parts)
+            "given": format_money(split.cash_given), "change": format_money(split.change)})
+    return "; ".join(parts) or _("nothing left to pay")
+
+
+TENDER_ORDER = {"wallet": 0, CARD: 1, CASH: 2}
+
+
+def receipt_tenders(order: Order) -> list[tuple[str, Decimal]]:
+    """Each tender of a sale as the receipt prints it: (label, amount), stored value, then card, then cash."""
+    from orders.payments.providers import provider_label
+
+    payments = sorted(
+        (p for p in order.payments.all() if p.status == Payment.Status.SUCCEEDED and not p.needs_refund),
+        key=lambda p: (TENDER_ORDER.get(p.provider, 9), p.pk),
+    )
+    return [(provider_label(p.provider), p.amount) for p in payments]
+
+
+def receipt_refunds(order: Order) -> list[tuple[str, Decimal, str]]:
+    """What returns paid back through each tender: (label, amount, status label), oldest first."""
+    from orders.models import RefundPayment
+    from orders.payments.providers import provider_label
+
+    legs = RefundPayment.objects.filter(refund__order=order).select_related("payment").order_by("pk")
+    return [(provider_label(leg.payment.provider), leg.amount, leg.get_status_display()) for leg in legs]
+
+
+def refund_tenders(refund) -> str:
+    """How a counter return is paid back, per tender, for the clerk: what goes to the card and what leaves the drawer."""
+    words = {
+        CARD: _("%(amount)s back to the card"),
+        CASH: _("%(amount)s in cash from the till"),
+        "wallet": _("%(amount)s back to stored value"),
+    }
+    parts = [words.get(leg.payment.provider, "%(amount)s") % {"amount": format_money(leg.amount)}
+             for leg in refund.legs.select_related("payment").order_by("pk")]
+    return ", ".join(parts) or _("points only")
 
 
 def _create_counter_order(user_id, token, priced: PricedCart, store: Store, clerk, member) -> Order:

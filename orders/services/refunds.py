@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 WALLET = "wallet"
+TILL_CASH = "cash"  # cash taken at the counter (orders.payments.providers.CounterCash)
 # The goods have left the shop: a full refund closes the order (refunded) instead of cancelling it.
 GOODS_LEFT = {Order.Status.SHIPPED, Order.Status.COMPLETED}
 # A full refund before the goods left cancels the order and frees its reservation.
@@ -65,17 +66,19 @@ class SettleLater(Exception):
 
 
 def refundable_payments(order: Order) -> list[Payment]:
-    """The payments applied to the order that still hold money, the wallet first, then oldest first.
+    """The payments applied to the order that still hold money, the wallet first, till cash last, else oldest first.
 
     Late and duplicate payments (``needs_refund``) are not the order's money:
-    they go back whole through ``refund_late_payment``.
+    they go back whole through ``refund_late_payment``. A counter sale split
+    between card and cash pays a partial return back to the card before the
+    drawer, so cash never goes out for goods a card paid for.
     """
     payments = [
         payment
         for payment in order.payments.filter(status=Payment.Status.SUCCEEDED, needs_refund=False).order_by("created_at", "pk")
         if payment.refundable > 0
     ]
-    return sorted(payments, key=lambda payment: payment.provider != WALLET)
+    return sorted(payments, key=lambda payment: (payment.provider != WALLET, payment.provider == TILL_CASH))
 
 
 def refundable_money(order: Order) -> Decimal:
