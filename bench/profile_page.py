@@ -68,7 +68,7 @@ def main() -> None:
         for query in queries.captured_queries:
             print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:220]}")
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
         print(out.getvalue())
 
 

@@ -84,11 +84,12 @@ def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
     )
     match = _postgres_match(terms, every_term) if connection.vendor == "postgresql" else every_term
     # Fetched once as a list: the page's count, brand facets and rows then look up at most
-    # MAX_CANDIDATES primary keys instead of each running the match again.
+    # MAX_CANDIDATES primary keys (as one array parameter, shop/lookups.py) instead of each
+    # running the match again.
     candidates = list(
         queryset.filter(match).order_by("-created_at", "-id").values_list("pk", flat=True)[:MAX_CANDIDATES]
     )
-    return queryset.filter(pk__in=candidates).annotate(rank=rank)
+    return queryset.filter(pk__any_of=candidates).annotate(rank=rank)
 
 
 def _postgres_match(terms: list[str], every_term: Q) -> Q:

@@ -19,4 +19,6 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
+        from shop import lookups  # noqa: F401  (registers the any_of lookup)
+
         post_migrate.connect(name_the_site, sender=self, dispatch_uid="shop-name-the-site")

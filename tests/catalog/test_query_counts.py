@@ -152,3 +152,18 @@ def test_each_page_stays_under_its_query_budget(client, catalogue, url, ceiling,
         response = client.get(url, HTTP_COOKIE="recently_viewed=1.2.3.4.5")
 
     assert response.status_code == 200
+
+
+def test_a_members_cart_badge_costs_one_query_though_the_header_and_the_tab_bar_both_show_it(
+    client, catalogue, shopper
+):
+    grow_catalogue(3, start=0)
+    fill_cart(shopper, 2)
+    client.force_login(shopper)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<span class="badge-count">2</span>') == 2
+    assert len([q for q in captured.captured_queries if 'SUM("orders_cartline"."quantity")' in q["sql"]]) == 1
