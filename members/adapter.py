@@ -10,22 +10,27 @@ Where a number lives
     browser). If the shopper gives up, the number is simply forgotten and stays free
     for whoever proves it.
 
-Email shoppers are untouched: the email verification stage still stops every account
-that has an email address until it is confirmed. Only an account with no email
-address at all and a proved phone number passes it, because the code already proved
-who the shopper is.
+Email verification: an account with a proved number has shown who it is, so the email
+verification stage no longer stops it (a number *and* an email typed at sign-up would
+otherwise mean a code and a link before the first log-in); the address it gave is still
+sent its confirmation link once, at sign-up. An account without a proved number (email
+only, as before phone sign-up existed) must still confirm its address before logging in.
 """
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.models import EmailAddress
-from allauth.account.stages import EmailVerificationStage
+from allauth.account.internal.flows.email_verification import send_verification_email_at_login
+from allauth.account.stages import EmailVerificationStage, PhoneVerificationStage
 from allauth.core import context
+from allauth.core.exceptions import RateLimited
+from allauth.core.internal.httpkit import headed_redirect_response
+from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.models import MemberProfile
-from members.forms import PhoneNumberField
+from members.forms import PhoneNumberField, normalise_mobile
 from members.services import ensure_member
 from members.sms import send_sms
 
@@ -33,25 +38,45 @@ PENDING_PHONE_SESSION_KEY = "members_pending_phone"
 
 
 class PhoneAccountEmailVerificationStage(EmailVerificationStage):
-    """allauth's email verification stage, skipped for phone-only accounts whose number is proved."""
+    """allauth's email verification stage, passed by accounts whose number is proved."""
 
     def handle(self):
         user = self.login.user
-        if user and not user.email and not EmailAddress.objects.filter(user=user).exists():
-            phone = AccountAdapter(self.request).get_phone(user)
-            if phone and phone[1]:
-                return None, True
-        return super().handle()
+        phone = AccountAdapter(self.request).get_phone(user) if user else None
+        if not (phone and phone[1]):
+            return super().handle()
+        if self.login.signup and EmailAddress.objects.filter(user=user, verified=False).exists():
+            # The optional email typed beside the number: confirm it by mail, but do not wait for it.
+            send_verification_email_at_login(self.request, self.login)
+        return None, True
+
+
+class RateLimitedPhoneVerificationStage(PhoneVerificationStage):
+    """allauth's phone verification stage, answering "wait a moment" instead of a 500 when the
+    number was texted a code seconds ago (allauth allows one text per number per 30 s)."""
+
+    def handle(self):
+        try:
+            return super().handle()
+        except RateLimited:
+            adapter = get_adapter(self.request)
+            adapter.add_message(self.request, messages.ERROR, message=adapter.error_messages["rate_limited"])
+            if self.login.signup and self.login.user is not None and self.login.user.pk:
+                # The account this sign-up just made can be proved by no code now: drop it rather than
+                # keep an account nobody can log in to (and whose email would look taken).
+                self.login.user.delete()
+            return headed_redirect_response("account_signup"), False
+
+
+STAGE_REPLACEMENTS = {
+    "allauth.account.stages.EmailVerificationStage": "members.adapter.PhoneAccountEmailVerificationStage",
+    "allauth.account.stages.PhoneVerificationStage": "members.adapter.RateLimitedPhoneVerificationStage",
+}
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
-        stages = super().get_login_stages()
-        return [
-            "members.adapter.PhoneAccountEmailVerificationStage"
-            if path == "allauth.account.stages.EmailVerificationStage" else path
-            for path in stages
-        ]
+        return [STAGE_REPLACEMENTS.get(path, path) for path in super().get_login_stages()]
 
     # --- phone numbers -------------------------------------------------------
 
@@ -88,6 +113,8 @@ class AccountAdapter(DefaultAccountAdapter):
             del session[PENDING_PHONE_SESSION_KEY]
 
     def get_user_by_phone(self, phone: str):
+        # However the number was typed (spaces, +86), it is stored and looked up as 11 digits.
+        phone = normalise_mobile(phone) or phone
         member = MemberProfile.objects.select_related("user").filter(phone=phone).first()
         return member.user if member else None
 
@@ -98,7 +125,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         # Asked for a log-in code for a number no account uses: say so, and where to sign up.
-        send_sms(phone, _("No account uses this number yet. Sign up at %(url)s") % {"url": self._absolute("members:phone-signup")})
+        send_sms(phone, _("No account uses this number yet. Sign up at %(url)s") % {"url": self._absolute("account_signup")})
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         send_sms(phone, _("This number already has an account. Log in with a code at %(url)s") % {

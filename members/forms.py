@@ -49,13 +49,29 @@ class PhoneNumberField(forms.CharField):
         return number
 
 
-class EmailLoginForm(LoginForm):
-    """allauth's log-in form, still asking for an email and password: phone shoppers have no password
-    and log in with a texted code instead (PhoneLoginCodeForm)."""
+class PhoneOrEmailLoginForm(LoginForm):
+    """allauth's log-in form with one box for a mobile number or an email, and the password.
+
+    A number is cleaned to its 11 digits here (however it was typed), so allauth reads it as a
+    phone log-in and its backend finds the member by ``MemberProfile.phone``; anything else is
+    tried as an email. Members who signed up with a code alone have no password and use the
+    code log-in (PhoneLoginCodeForm) instead.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"] = EmailField()
+        self.fields["login"] = forms.CharField(
+            label=_("Mobile number or email"),
+            max_length=254,
+            widget=forms.TextInput(attrs={
+                "autocomplete": "username", "autocapitalize": "none", "spellcheck": "false",
+                "placeholder": _("Mobile number or email"),
+            }),
+        )
+
+    def clean_login(self) -> str:
+        login = super().clean_login()
+        return normalise_mobile(login) or login
 
 
 class ConsentMixin(forms.Form):
@@ -72,13 +88,38 @@ class ConsentMixin(forms.Form):
         record_consent(user=user)
 
 
-class EmailSignupForm(ConsentMixin, SignupForm):
-    """Sign-up by email and password, exactly as before phone sign-up existed."""
+class ShopSignupForm(ConsentMixin, SignupForm):
+    """Sign-up with the mobile number first, a password, and an email only if the shopper wants one.
+
+    allauth texts a code to the number and the account logs in once the code is typed (the number
+    reaches ``MemberProfile.phone`` only then, see members.adapter). The email is optional: a
+    Chinese shopper signs up with a phone, and order news goes by text message or the member
+    centre. Someone without a mainland number may sign up with the email alone; that address must
+    then be confirmed by its link before the first log-in, as before phone sign-up existed.
+    """
+
+    field_order = ["phone", "password1", "password2", "email", "accept_terms"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.pop("phone", None)
-        self._has_phone_field = False
+        phone = self.fields["phone"]
+        phone.required = False  # one of phone or email, checked in clean()
+        phone.label = _("Mobile number")
+        phone.help_text = _("We text you a six-digit code to confirm it. You log in with it and your password.")
+        email = self.fields["email"]
+        email.required = False
+        email.widget.is_required = False
+        email.label = _("Email (optional)")
+        email.help_text = _("Only if you have no mainland mobile number, or want receipts by email.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("phone") and not cleaned.get("email") and "phone" not in self.errors and "email" not in self.errors:
+            self.add_error("phone", forms.ValidationError(
+                _("Enter your mobile number (or an email address if you have no mainland mobile number)."),
+                code="phone_or_email_required",
+            ))
+        return cleaned
 
 
 class PhoneSignupForm(ConsentMixin, SignupForm):

@@ -221,11 +221,14 @@ SITE_ID = 1
 SHOP_DOMAIN = env_str("SHOP_DOMAIN", "127.0.0.1:8000")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-# Email and password as before; "phone" adds log-in by a code sent to a mobile number
-# (see the phone block below). "phone" stays optional in the sign-up fields so email
-# shoppers are never asked for one; members.forms shows each way its own fields.
-ACCOUNT_LOGIN_METHODS = {"email", "phone"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+# The mobile number is the first way in: one log-in box takes a number or an email, with the
+# password (or a code texted to the number, see the phone block below). Sign-up asks for the
+# number first and the email only optionally (members.forms.ShopSignupForm: one of the two).
+# allauth's own checks want "email*" while email verification is mandatory, and a "phone*"
+# would stop every older email-only account at log-in, so the form, not this list, decides
+# what is required.
+ACCOUNT_LOGIN_METHODS = {"phone", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "shop.accounts.user_display"
@@ -249,8 +252,8 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Lianjia Market")
 # waits in the session), and sends texts through SMS_BACKEND.
 ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
-    "login": "members.forms.EmailLoginForm",
-    "signup": "members.forms.EmailSignupForm",
+    "login": "members.forms.PhoneOrEmailLoginForm",
+    "signup": "members.forms.ShopSignupForm",
     "request_login_code": "members.forms.PhoneLoginCodeForm",
 }
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True

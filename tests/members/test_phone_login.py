@@ -137,7 +137,7 @@ def test_asking_for_a_code_for_an_unknown_number_reveals_nothing_on_the_page(cli
     # Same answer as for a member, so nobody can probe which numbers have accounts;
     # the number's owner is told by text instead.
     assert response.status_code == 302
-    assert len(text_outbox) == 1 and "/account/signup/phone/" in text_outbox[0].text
+    assert len(text_outbox) == 1 and "/accounts/signup/" in text_outbox[0].text
 
 
 def test_signing_up_with_a_number_that_has_an_account_makes_no_second_account(client, phone_member, text_outbox):
@@ -161,8 +161,8 @@ def test_the_log_in_and_sign_up_pages_offer_the_phone_alternative(client):
     phone_page = client.get(PHONE_SIGNUP_URL).content.decode()
 
     assert LOGIN_CODE_URL in login_page
-    assert PHONE_SIGNUP_URL in signup_page
-    assert 'name="phone"' not in signup_page  # the email sign-up form is as it was
+    assert PHONE_SIGNUP_URL in signup_page  # a code alone, no password
+    assert signup_page.index('name="phone"') < signup_page.index('name="password1"') < signup_page.index('name="email"')
     assert 'type="tel"' in phone_page and 'name="password1"' not in phone_page
     assert "site-header" in phone_page and "auth-card" in phone_page
 
