@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -355,8 +357,23 @@ class MemberProfileAdmin(admin.ModelAdmin):
     # --- a member's page and its staff forms -----------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "member_actions": self.member_actions(request, object_id)}
+        extra_context = {
+            **(extra_context or {}), "member_actions": self.member_actions(request, object_id),
+            "purchase_sections": self.purchase_sections(request, object_id),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def purchase_sections(self, request, object_id) -> list[dict]:
+        """The member's purchases from the apps above members (MEMBERS_ADMIN_PURCHASES_PROVIDERS).
+
+        Each provider scopes its rows to the stores this staff member may see,
+        so a store manager looking a member up sees their own stores' sales only.
+        """
+        member = self.get_object(request, unquote(object_id))
+        if member is None:
+            return []
+        return [import_string(path)(staff=request.user, member=member)
+                for path in getattr(settings, "MEMBERS_ADMIN_PURCHASES_PROVIDERS", [])]
 
     def member_actions(self, request, object_id) -> list[tuple[str, str]]:
         actions = []

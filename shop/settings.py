@@ -402,6 +402,9 @@ MEMBERS_REFERRAL_POINTS = env_int("MEMBERS_REFERRAL_POINTS", 500)
 MEMBERS_EXPORT_PROVIDERS: list[str] = ["orders.services.membership.export_orders_for_member"]
 # Dotted paths of functions (user -> None) run when a member is anonymised.
 MEMBERS_ERASURE_HOOKS: list[str] = ["orders.services.membership.anonymise_orders_for_member"]
+# Dotted paths of functions (staff=, member=) -> dict shown on the member's admin page: their purchases,
+# scoped to the stores that staff member may see.
+MEMBERS_ADMIN_PURCHASES_PROVIDERS: list[str] = ["orders.member_lookup.store_purchases_for_member"]
 CELERY_BEAT_SCHEDULE["members-expire-points"] = {
     "task": "members.tasks.expire_points_task", "schedule": crontab(hour=3, minute=30),
 }
@@ -472,6 +475,9 @@ ANALYTICS_FACTS_CATCH_UP_DAYS = env_int("ANALYTICS_FACTS_CATCH_UP_DAYS", 60, min
 # many missed nights are caught up.
 ANALYTICS_HQ_REPORT_EMAILS = [e.strip() for e in env_str("ANALYTICS_HQ_REPORT_EMAILS", "").split(",") if e.strip()]
 ANALYTICS_REPORT_CATCH_UP_DAYS = env_int("ANALYTICS_REPORT_CATCH_UP_DAYS", 7, minimum=1)
+# Outbox kinds sent by a higher app (kind -> dotted path of a function taking the OutboxMessage): orders'
+# outbox claims, retries and sends them exactly once without knowing what they are.
+ORDERS_OUTBOX_SENDERS: dict[str, str] = {"sales_report": "analytics.services.reports.send_report_message"}
 # RFM segments (from paid orders). Recency: days since the last paid order; frequency: paid orders in
 # the window; monetary: net spent in the window (CNY). Score 1–5 per measure by these ascending cut-offs.
 ANALYTICS_RFM_WINDOW_DAYS = env_int("ANALYTICS_RFM_WINDOW_DAYS", 365, minimum=30)
