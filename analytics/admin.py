@@ -32,12 +32,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(SalesReport)
 class SalesReportAdmin(ReadOnlyAdmin):
-    list_display = ["day", "store_label", "net_sales", "orders", "sent_at"]
+    list_display = ["day", "store_label", "net_sales", "orders", "queued_at", "sent_at"]
     list_filter = ["store", ("day", admin.DateFieldListFilter)]
     date_hierarchy = "day"
     list_select_related = ["store"]
-    # The workbook file stays off these pages: media URLs are not scoped, and the figures are all in ``summary``.
-    fields = ["day", "store", "summary", "recipients", "sent_at", "created_at"]
+    # No workbook file is kept (the mail's is built from ``summary`` when sent): media URLs are not scoped.
+    fields = ["day", "store", "summary", "recipients", "queued_at", "sent_at", "created_at"]
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)

@@ -19,6 +19,9 @@ class FilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.store_list = list(stores)
         self.fields["store"].choices = [("", _("All my stores"))] + [(s.pk, str(s)) for s in self.store_list]
+        # The picker lists shops, then warehouses under their own heading (templates/analytics/_filters.html).
+        self.shops = [s for s in self.store_list if not selectors.is_warehouse(s)]
+        self.warehouses = [s for s in self.store_list if selectors.is_warehouse(s)]
 
     def clean(self):
         cleaned = super().clean()

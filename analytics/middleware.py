@@ -17,9 +17,9 @@ from django.conf import settings
 
 from analytics.services.facts import shop_today
 from analytics.services.traffic import Hit, PageType, record_hit
+from shop.traffic_source import SOURCE_COOKIE, clean_source, source_from_request
 
 VISITOR_COOKIE = "shop_vid"
-SOURCE_COOKIE = "shop_src"
 BOTS = re.compile(r"bot|crawl|spider|slurp|curl|wget|python|httpclient|headless|monitor|preview|scan", re.IGNORECASE)
 PAGE_TYPES = {
     "home": PageType.HOME,
@@ -30,7 +30,6 @@ PAGE_TYPES = {
     "orders:cart-detail": PageType.CART,
     "orders:checkout": PageType.CHECKOUT,
 }
-SOURCE_CHARS = re.compile(r"[^\w.\-]+")
 logger = logging.getLogger(__name__)
 
 
@@ -76,7 +75,7 @@ class TrafficMiddleware:
                                 secure=request.is_secure())
         source = self._landing_source(request)
         if source is None:
-            source = request.COOKIES.get(SOURCE_COOKIE, "")
+            source = source_from_request(request)
         elif source != request.COOKIES.get(SOURCE_COOKIE):
             response.set_cookie(SOURCE_COOKIE, source, httponly=True, samesite="Lax", secure=request.is_secure())
         day = shop_today()
@@ -90,7 +89,7 @@ class TrafficMiddleware:
         """utm_source, or an outside referrer's host; None when this request does not say (an inside click)."""
         utm = request.GET.get("utm_source", "")
         if utm:
-            return SOURCE_CHARS.sub("-", utm.strip().lower())[:100]
+            return clean_source(utm)
         referrer = request.META.get("HTTP_REFERER", "")
         if referrer:
             host = (urlsplit(referrer).hostname or "").lower()

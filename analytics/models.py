@@ -17,15 +17,14 @@ def money_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=Decimal("0.00"), **kwargs)
 
 
-class DailyStoreFact(models.Model):
-    """One store's day in one channel (online delivery, pick-up, counter)."""
+class StoreFigures(models.Model):
+    """The figures of one store in one channel over a stretch of time (a day, or a month of days summed)."""
 
     class Channel(models.TextChoices):
         DELIVERY = "delivery", _("online delivery")
         PICKUP = "pickup", _("pick-up")
         COUNTER = "counter", _("store counter")
 
-    day = models.DateField(_("day"))
     store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     orders = models.PositiveIntegerField(_("orders"), default=0)
@@ -46,6 +45,25 @@ class DailyStoreFact(models.Model):
     built_at = models.DateTimeField(_("built at"), auto_now=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def average_order_value(self) -> Decimal:
+        return (self.net / self.orders).quantize(Decimal("0.01")) if self.orders else Decimal("0.00")
+
+
+# The columns a roll-up sums; every one of StoreFigures' counts and amounts.
+STORE_FIGURES = ("orders", "units", "gross", "discount_tier", "discount_promotion", "discount_coupon", "points_value",
+                 "shipping", "net", "wallet_used", "refunds", "refunded_orders", "customers", "new_customers",
+                 "returning_customers")
+
+
+class DailyStoreFact(StoreFigures):
+    """One store's day in one channel (online delivery, pick-up, counter)."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
         verbose_name = _("daily store figures")
         verbose_name_plural = _("daily store figures")
         ordering = ["-day", "store", "channel"]
@@ -54,9 +72,26 @@ class DailyStoreFact(models.Model):
         ]
         indexes = [models.Index(fields=["store", "day"], name="daily_store_fact_store_day")]
 
-    @property
-    def average_order_value(self) -> Decimal:
-        return (self.net / self.orders).quantize(Decimal("0.01")) if self.orders else Decimal("0.00")
+
+class MonthlyStoreFact(StoreFigures):
+    """A store's calendar month in one channel: the sum of its DailyStoreFact rows, kept by the same build.
+
+    Dashboards over long ranges read whole months here and only the partial months at the edges from the
+    daily rows (a year is 12 rows per store and channel instead of 365). A customer counted on two days
+    counts twice here as in the days' sum: these are the days' figures added up, nothing else.
+    """
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+
+    class Meta:
+        verbose_name = _("monthly store figures")
+        verbose_name_plural = _("monthly store figures")
+        ordering = ["-month", "store", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "store", "channel"], name="monthly_store_fact_once"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="monthly_store_fact_first_of_month"),
+        ]
+        indexes = [models.Index(fields=["store", "month"], name="monthly_store_fact_store_month")]
 
 
 class DailyProductFact(models.Model):
@@ -98,6 +133,24 @@ class DailyHourFact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "store", "hour"], name="daily_hour_fact_once"),
             models.CheckConstraint(condition=models.Q(hour__lte=23), name="daily_hour_fact_hour_range"),
+        ]
+
+
+class MonthlyHourFact(models.Model):
+    """Sales by hour of day per store and calendar month: the sum of that month's DailyHourFact rows."""
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    net = money_field(_("net sales"))
+
+    class Meta:
+        verbose_name = _("monthly sales by hour")
+        verbose_name_plural = _("monthly sales by hour")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "store", "hour"], name="monthly_hour_fact_once"),
+            models.CheckConstraint(condition=models.Q(hour__lte=23), name="monthly_hour_fact_hour_range"),
         ]
 
 
@@ -155,8 +208,10 @@ class SalesReport(models.Model):
         "stores.Store", verbose_name=_("store"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     summary = models.JSONField(_("figures"), default=dict)
-    workbook = models.FileField(_("spreadsheet"), upload_to="reports/", blank=True)
     recipients = models.CharField(_("sent to"), max_length=500, blank=True)
+    # Set in the transaction that wrote the figures and the outgoing e-mail (orders' outbox): the claim that
+    # makes the report once per (day, store). sent_at is when the outbox's sender actually mailed it.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

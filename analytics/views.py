@@ -54,8 +54,9 @@ def line_chart(rows, label_key, series, kind="line"):
             "series": [{"name": str(name), "data": [row[key] for row in rows]} for key, name in series]}
 
 
-def trend_chart(trend):
-    return line_chart([{**row, "day": f"{row['day']:%m-%d}"} for row in trend], "day",
+def trend_chart(trend, by="day"):
+    label = "%Y-%m" if by == "month" else "%m-%d"
+    return line_chart([{**row, "day": row["day"].strftime(label)} for row in trend], "day",
                       [("net", _("Net sales")), ("orders", _("Orders"))])
 
 
@@ -79,19 +80,23 @@ def table_chart(table):
 @staff_member_required
 def store_dashboard(request):
     store_ids = _scope(request)
-    raw = request.GET.get("store") or store_ids[0]
+    stores = list(selectors.visible_stores(store_ids))  # shops first: the default is a shop, not a warehouse
+    raw = request.GET.get("store") or stores[0].pk
     try:
         store_id = int(raw)
     except (TypeError, ValueError):
         raise Http404 from None
     if store_id not in store_ids:
         raise Http404
-    stores = list(selectors.visible_stores(store_ids))
     store = next(store for store in stores if store.pk == store_id)
+    shops, warehouses = ([s for s in stores if not selectors.is_warehouse(s)],
+                         [s for s in stores if selectors.is_warehouse(s)])
     data = selectors.store_dashboard(store_id)
     return _page(request, "analytics/store_dashboard.html", {
-        "title": _("Store dashboard: %(store)s") % {"store": store}, "store": store, "stores": stores,
-        "is_hq": selectors.is_hq(request.user), **data,
+        "title": (_("Warehouse dashboard: %(store)s") if selectors.is_warehouse(store)
+                  else _("Store dashboard: %(store)s")) % {"store": store},
+        "store": store, "stores": stores, "shops": shops, "warehouses": warehouses,
+        "is_warehouse": selectors.is_warehouse(store), "is_hq": selectors.is_hq(request.user), **data,
         "charts": {"chart-trend": trend_chart(data["trend"]), "chart-hours": hour_chart(data["hours"])},
     })
 
@@ -106,12 +111,13 @@ def hq_dashboard(request):
     else:
         start, end, chosen = form.cleaned_data["start"], form.cleaned_data["end"], form.store_ids()
     data = selectors.hq_dashboard(chosen, start, end)
+    # Shops only: a warehouse ships online orders for the whole chain and would dwarf any shop beside it.
     stores_chart = line_chart([{"name": str(row["store"]), "net": row["net"]} for row in data["stores"][:20]],
                               "name", [("net", _("Net sales"))], kind="bar")
     return _page(request, "analytics/hq_dashboard.html", {
         "title": _("Head office dashboard"), "form": form, "start": start, "end": end, **data,
         "charts": {
-            "chart-trend": trend_chart(data["trend"]), "chart-hours": hour_chart(data["hours"]),
+            "chart-trend": trend_chart(data["trend"], data["trend_by"]), "chart-hours": hour_chart(data["hours"]),
             "chart-stores": stores_chart,
             "chart-regions": line_chart(data["regions"], "province", [("net", _("Net sales"))], kind="pie"),
             "chart-channels": line_chart([{**row, "label": str(row["label"])} for row in data["channels"]],

@@ -25,6 +25,12 @@ Every build runs in one transaction holding an advisory lock, so two builds
 (of any days) run one after the other and leave one row per key with the
 figures of the orders as they are; rows of the rebuilt days whose key no
 longer has any sale or refund are deleted.
+
+The same transaction then rolls every calendar month the build touched up
+from the daily rows into ``MonthlyStoreFact`` and ``MonthlyHourFact``
+(``roll_up_months``): a month row is always the sum of its days, so a late
+order or refund that corrects a day corrects its month in the same build, and
+long dashboard ranges read twelve rows a year instead of 365.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from analytics.models import FactBuild
+from analytics.models import STORE_FIGURES, FactBuild
 
 LOCK_KEY = zlib.crc32(b"analytics.facts")
 
@@ -189,6 +195,74 @@ ON CONFLICT (day) DO UPDATE SET built_at = EXCLUDED.built_at, orders_seen = EXCL
 """
 
 
+# A month is re-added from all its days (a month of 50 stores is a few thousand rows); month keys with no day
+# left are deleted in the same statement, like the hour table's stale rows above.
+MONTH_STORE_SQL = f"""
+WITH rolled AS (
+    SELECT date_trunc('month', day)::date AS month, store_id, channel,
+           {", ".join(f"SUM({name}) AS {name}" for name in STORE_FIGURES)}
+    FROM analytics_dailystorefact
+    WHERE day >= %(first_month)s AND day < %(after_last_month)s
+    GROUP BY 1, 2, 3
+),
+gone AS (
+    DELETE FROM analytics_monthlystorefact m
+    WHERE m.month >= %(first_month)s AND m.month < %(after_last_month)s
+      AND NOT EXISTS (SELECT 1 FROM rolled r WHERE r.month = m.month AND r.store_id = m.store_id
+                      AND r.channel = m.channel)
+)
+INSERT INTO analytics_monthlystorefact (month, store_id, channel, {", ".join(STORE_FIGURES)}, built_at)
+SELECT month, store_id, channel, {", ".join(STORE_FIGURES)}, %(stamp)s FROM rolled
+ON CONFLICT (month, store_id, channel) DO UPDATE SET
+    {", ".join(f"{name} = EXCLUDED.{name}" for name in STORE_FIGURES)}, built_at = EXCLUDED.built_at
+"""
+
+MONTH_HOUR_SQL = """
+WITH rolled AS (
+    SELECT date_trunc('month', day)::date AS month, store_id, hour, SUM(orders) AS orders, SUM(net) AS net
+    FROM analytics_dailyhourfact
+    WHERE day >= %(first_month)s AND day < %(after_last_month)s
+    GROUP BY 1, 2, 3
+),
+gone AS (
+    DELETE FROM analytics_monthlyhourfact m
+    WHERE m.month >= %(first_month)s AND m.month < %(after_last_month)s
+      AND NOT EXISTS (SELECT 1 FROM rolled r WHERE r.month = m.month AND r.store_id = m.store_id
+                      AND r.hour = m.hour)
+)
+INSERT INTO analytics_monthlyhourfact (month, store_id, hour, orders, net)
+SELECT month, store_id, hour, orders, net FROM rolled
+ON CONFLICT (month, store_id, hour) DO UPDATE SET orders = EXCLUDED.orders, net = EXCLUDED.net
+"""
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def roll_up_months(*, first_day: dt.date, last_day: dt.date, cursor=None, stamp=None) -> None:
+    """Re-add the monthly figures of every calendar month from ``first_day``'s to ``last_day``'s from their days.
+
+    ``build_facts`` calls it inside its transaction and lock; the dashboard benchmark, which writes daily rows
+    directly, calls it on its own.
+    """
+    params = {"first_month": month_start(first_day), "after_last_month": next_month(last_day)}
+    if cursor is None:
+        with transaction.atomic(), connection.cursor() as own:
+            own.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            own.execute("SELECT clock_timestamp()")
+            roll_up_months(first_day=first_day, last_day=last_day, cursor=own, stamp=own.fetchone()[0])
+        return
+    params["stamp"] = stamp
+    cursor.execute(MONTH_STORE_SQL, params)
+    cursor.execute(MONTH_HOUR_SQL, params)
+
+
 def shop_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -226,6 +300,7 @@ def build_facts(*, first_day: dt.date, last_day: dt.date | None = None) -> dict:
         cursor.execute(HOUR_SQL, params)
         hour_rows = cursor.rowcount
         cursor.execute(BUILDS_SQL, params)
+        roll_up_months(first_day=first_day, last_day=last_day, cursor=cursor, stamp=params["stamp"])
     return {"store_rows": store_rows, "product_rows": product_rows, "hour_rows": hour_rows}
 
 

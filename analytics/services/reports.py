@@ -1,10 +1,15 @@
 """The nightly sales report: each store's managers get their store's day, head office gets every store.
 
 Once per (day, store): the ``SalesReport`` row is claimed by its unique
-constraint (``get_or_create``), and the e-mail by a conditional update of
-``sent_at`` (only the run that turns it from empty to a time sends). The mail
-goes after commit; if sending fails, ``sent_at`` is emptied again so the next
-run (or the task's retry) sends it, and a report sent once is never sent twice.
+constraint (``get_or_create``) and, under its row lock, by ``queued_at``. The
+run that sets ``queued_at`` writes the figures and the e-mail in the same
+transaction: the e-mail is an orders ``OutboxMessage`` of kind
+``sales_report`` (``queue_message``; ORDERS_OUTBOX_SENDERS names
+``send_report_message`` as its sender). The outbox hands it to a worker after
+commit, claims it before sending, and its periodic flush retries a failed
+send, so each report is mailed exactly once, however often or on however
+many workers the nightly task runs. The XLSX attachment is built from the
+stored figures when the mail is sent; no file is kept.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Sum
@@ -114,79 +118,81 @@ def report_workbook(summary: dict) -> bytes:
     return out.getvalue()
 
 
-def prepare_report(*, day: dt.date, store: Store | None) -> SalesReport:
-    """The (day, store) report row, made once; its figures and workbook are written until it has been sent."""
-    report, _created = SalesReport.objects.get_or_create(day=day, store=store)
-    if report.sent_at is None:
-        summary = report_summary(day=day, store=store)
-        name = f"sales-{day.isoformat()}-{store.code if store else 'all'}.xlsx"
-        with transaction.atomic():
-            locked = SalesReport.objects.select_for_update().get(pk=report.pk)
-            if locked.sent_at is None:
-                locked.summary = summary
-                locked.workbook.save(name, ContentFile(report_workbook(summary)), save=False)
-                locked.save(update_fields=["summary", "workbook"])
-            report = locked
-    return report
+REPORT_KIND = "sales_report"
 
 
-def send_report(*, report: SalesReport, recipients: list[str]) -> bool:
-    """Claim the report's sending (once ever) and mail it after commit; False if another run has it."""
+def queue_report(*, day: dt.date, store: Store | None, recipients: list[str]) -> bool:
+    """Write the (day, store) report's figures and its e-mail, once ever; False if another run already has.
+
+    The report row and the outbox row commit together, so there is never a report marked done without its
+    mail, nor a mail about figures that were rolled back. A second run (or a second worker at the same
+    moment) waits on the row lock and then finds ``queued_at`` set.
+    """
     with transaction.atomic():
-        claimed = SalesReport.objects.filter(pk=report.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now(), recipients=", ".join(recipients)[:500]
-        )
-        if claimed and recipients:
-            transaction.on_commit(lambda: _deliver(report_id=report.pk, recipients=recipients))
-    return bool(claimed)
+        report, _created = SalesReport.objects.get_or_create(day=day, store=store)
+        report = SalesReport.objects.select_for_update().get(pk=report.pk)
+        if report.queued_at is not None:
+            return False
+        report.summary = report_summary(day=day, store=store)
+        report.recipients = ", ".join(recipients)[:500]
+        report.queued_at = timezone.now()
+        report.save(update_fields=["summary", "recipients", "queued_at"])
+        if recipients:
+            from orders.services.notifications import queue_message
+
+            queue_message(kind=REPORT_KIND, params={"report": report.pk, "to": recipients})
+    return True
 
 
-def _deliver(*, report_id: int, recipients: list[str]) -> None:
-    report = SalesReport.objects.select_related("store").get(pk=report_id)
+def report_file_name(report: SalesReport) -> str:
+    return f"sales-{report.day.isoformat()}-{report.store.code if report.store else 'all'}.xlsx"
+
+
+def send_report_message(message) -> None:
+    """The outbox's sender for ``sales_report``: mail the stored figures with the workbook built now.
+
+    Called by orders.services.notifications once the outbox has claimed the message; raising leaves the
+    message to the outbox's retry. A report deleted since is skipped.
+    """
+    report = SalesReport.objects.select_related("store").filter(pk=message.params.get("report")).first()
+    recipients = list(message.params.get("to") or [])
+    if report is None or not recipients:
+        return
     where = report.store.name if report.store else _("all stores")
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Sales report %(day)s: %(where)s") % {"day": report.day.isoformat(), "where": where}
         total = report.summary.get("total", {})
         body = _("Orders: %(orders)s\nNet sales: %(net)s\nRefunds: %(refunds)s\n\nThe spreadsheet is attached.") % {
             "orders": total.get("orders", 0), "net": total.get("net", "0.00"), "refunds": total.get("refunds", "0.00")}
-    message = EmailMessage(subject=subject, body=body, to=recipients)
-    report.workbook.open("rb")
-    try:
-        message.attach(report.workbook.name.rsplit("/", 1)[-1], report.workbook.read(), XLSX)
-    finally:
-        report.workbook.close()
-    try:
-        message.send()
-    except Exception:
-        # Not sent: give the claim back so the next run sends it (once).
-        SalesReport.objects.filter(pk=report_id).update(sent_at=None)
-        logger.exception("sales report %s not sent; will retry", report_id)
-        raise
+        workbook = report_workbook(report.summary)
+    email = EmailMessage(subject=subject, body=body, to=recipients)
+    email.attach(report_file_name(report), workbook, XLSX)
+    email.send()
+    SalesReport.objects.filter(pk=report.pk).update(sent_at=timezone.now())
 
 
 def send_sales_reports(*, day: dt.date) -> list[SalesReport]:
-    """Build ``day``'s facts, then each store's report for its managers and the all-stores one for head office."""
+    """Build ``day``'s facts, then queue each store's report for its managers and the all-stores one for HQ."""
     build_facts(first_day=day)
-    sent = []
+    queued = []
     for store in report_stores():
-        report = prepare_report(day=day, store=store)
-        if send_report(report=report, recipients=manager_emails(store)):
-            sent.append(report)
-    report = prepare_report(day=day, store=None)
-    if send_report(report=report, recipients=head_office_emails()):
-        sent.append(report)
-    return sent
+        if queue_report(day=day, store=store, recipients=manager_emails(store)):
+            queued.append(SalesReport.objects.get(day=day, store=store))
+    if queue_report(day=day, store=None, recipients=head_office_emails()):
+        queued.append(SalesReport.objects.get(day=day, store__isnull=True))
+    return queued
 
 
 def days_due(*, today: dt.date | None = None) -> list[dt.date]:
     """Yesterday, and the nights missed since the last head-office report (at most a week back)."""
     yesterday = (today or shop_today()) - dt.timedelta(days=1)
     limit = yesterday - dt.timedelta(days=int(getattr(settings, "ANALYTICS_REPORT_CATCH_UP_DAYS", 7)) - 1)
-    last = (SalesReport.objects.filter(store__isnull=True, sent_at__isnull=False, day__lte=yesterday)
+    last = (SalesReport.objects.filter(store__isnull=True, queued_at__isnull=False, day__lte=yesterday)
             .order_by("-day").values_list("day", flat=True).first())
     first = max(limit, last + dt.timedelta(days=1)) if last else yesterday
-    # A report whose sending failed is due again, whatever its day within the window.
-    unsent = set(SalesReport.objects.filter(sent_at__isnull=True, day__gte=limit, day__lte=yesterday)
+    # A report row left unqueued (a run that died between making it and queueing) is due again; a queued
+    # mail that failed to send is the outbox's to retry, not ours.
+    unsent = set(SalesReport.objects.filter(queued_at__isnull=True, day__gte=limit, day__lte=yesterday)
                  .values_list("day", flat=True))
     days = {first + dt.timedelta(days=n) for n in range((yesterday - first).days + 1)} | unsent
     return sorted(days)

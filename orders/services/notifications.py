@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 from orders.models import Order, OutboxMessage
 from orders.selectors import order_for_receipt
@@ -73,8 +74,27 @@ def email_language(order: Order) -> str:
         return settings.LANGUAGE_CODE
 
 
+def _sender_for(kind: str):
+    """The function another app named in ORDERS_OUTBOX_SENDERS to send this kind (the nightly sales report), or None."""
+    path = (getattr(settings, "ORDERS_OUTBOX_SENDERS", None) or {}).get(kind)
+    return import_string(path) if path else None
+
+
+def queue_message(*, kind: str, params: dict) -> OutboxMessage:
+    """Queue a message whose sender another app provides, written in the caller's transaction like order mails."""
+    if _sender_for(kind) is None:
+        raise ValueError(f"no sender for outbox kind {kind!r} in ORDERS_OUTBOX_SENDERS")
+    message = OutboxMessage.objects.create(kind=kind, params=params)
+    transaction.on_commit(partial(_hand_to_worker, message.pk))
+    return message
+
+
 def _deliver(message: OutboxMessage) -> None:
     if message.order_id is None:
+        sender = _sender_for(message.kind)
+        if sender is not None:
+            sender(message)
+            return
         if message.kind in MEMBER_KINDS and message.user_id:
             _deliver_to_member(message)
         return

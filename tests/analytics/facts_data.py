@@ -1,4 +1,8 @@
-"""Fact rows and people for the dashboard, report and export tests, written directly (no facts build needed)."""
+"""Fact rows and people for the dashboard, report and export tests, written directly (no facts build needed).
+
+Each helper that writes a daily row also rolls its month up (as the facts build does), so reads over whole
+months find the same figures in the monthly roll-ups.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -7,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from analytics import selectors
 from analytics.models import DailyHourFact, DailyProductFact, DailyStoreFact
+from analytics.services.facts import roll_up_months
 from stores.models import StoreStaff
 from tests.factories import ProductFactory, StoreFactory
 
@@ -23,9 +28,17 @@ def manager_of(store, username="manager"):
 
 def store_fact(store, day, channel=DailyStoreFact.Channel.DELIVERY, *, orders=2, net="100.00", **fields):
     net = Decimal(net)
-    return DailyStoreFact.objects.create(day=day, store=store, channel=channel, orders=orders, units=orders * 2,
+    fact = DailyStoreFact.objects.create(day=day, store=store, channel=channel, orders=orders, units=orders * 2,
                                          gross=net + Decimal("10.00"), net=net, customers=orders,
                                          new_customers=1, returning_customers=orders - 1, **fields)
+    roll_up_months(first_day=day, last_day=day)
+    return fact
+
+
+def hour_fact(store, day, hour, *, orders=2, net="100.00"):
+    fact = DailyHourFact.objects.create(day=day, store=store, hour=hour, orders=orders, net=Decimal(net))
+    roll_up_months(first_day=day, last_day=day)
+    return fact
 
 
 def two_stores_with_facts(days=30):
@@ -45,4 +58,5 @@ def two_stores_with_facts(days=30):
                                         gross=Decimal("900.00"), net=Decimal("880.00"))
         DailyHourFact.objects.create(day=day, store=ours, hour=10, orders=2, net=Decimal("100.00"))
         DailyHourFact.objects.create(day=day, store=theirs, hour=15, orders=2, net=Decimal("7777.00"))
+    roll_up_months(first_day=yesterday - timedelta(days=days), last_day=yesterday)
     return ours, theirs

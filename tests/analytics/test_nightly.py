@@ -1,4 +1,8 @@
-"""The nightly sales report: each store's managers get their store, head office all stores, once per (day, store)."""
+"""The nightly sales report: each store's managers get their store, head office all stores, once per (day, store).
+
+The mail goes through orders' outbox (kind ``sales_report``): written with the report row, sent once by the
+outbox's task after commit, retried by its flush.
+"""
 
 import datetime as dt
 import io
@@ -14,6 +18,8 @@ from openpyxl import load_workbook
 from analytics.models import SalesReport
 from analytics.services.facts import shop_today
 from analytics.services.reports import days_due, send_due_reports, send_sales_reports
+from orders.models import OutboxMessage
+from orders.services.notifications import flush_outbox
 from stores.models import StoreStaff
 from tests.analytics.orders_for_facts import at, make_order, member, products
 from tests.factories import StoreFactory
@@ -53,7 +59,34 @@ def test_each_stores_managers_get_their_own_store_and_head_office_gets_all_store
     hq = SalesReport.objects.get(day=DAY, store__isnull=True)
     assert hq.summary["total"]["orders"] == 2 and hq.summary["total"]["net"] == "200.00"
     assert SalesReport.objects.get(day=DAY, store=chain[1]).summary["total"]["units"] == 3
-    assert all(report.sent_at and report.workbook for report in SalesReport.objects.all())
+    assert all(report.queued_at and report.sent_at for report in SalesReport.objects.all())
+    messages = OutboxMessage.objects.filter(kind="sales_report")
+    assert messages.count() == 3 and all(message.sent_at for message in messages)
+
+
+def test_the_report_row_and_its_outbox_message_are_written_together_and_the_mail_waits_for_the_commit(chain, settings):
+    settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
+    send_sales_reports(day=DAY)  # inside the test's transaction: nothing is handed to a worker yet
+    assert mail.outbox == []
+    message = OutboxMessage.objects.get(kind="sales_report", params__to=["hq@example.com"])
+    report = SalesReport.objects.get(day=DAY, store__isnull=True)
+    assert message.params["report"] == report.pk and report.queued_at and report.sent_at is None
+
+    assert flush_outbox() == 3  # the periodic flush sends what no worker got
+    assert flush_outbox() == 0
+    assert len(mail.outbox) == 3
+    report.refresh_from_db()
+    assert report.sent_at is not None
+
+
+def test_a_rollback_after_queueing_leaves_neither_the_report_nor_its_mail(chain, settings):
+    from django.db import transaction
+
+    settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_sales_reports(day=DAY)
+        raise RuntimeError("the run died")
+    assert not SalesReport.objects.exists() and not OutboxMessage.objects.exists()
 
 
 def test_running_the_report_twice_sends_each_report_once(chain, settings, django_capture_on_commit_callbacks):
@@ -86,9 +119,12 @@ def test_two_workers_at_once_send_each_report_once(chain, settings):
     assert errors == []
     assert len(mail.outbox) == 3
     assert SalesReport.objects.filter(day=DAY).count() == 3
+    assert OutboxMessage.objects.filter(kind="sales_report").count() == 3
+    flush_outbox()
+    assert len(mail.outbox) == 3
 
 
-def test_a_failed_send_is_retried_on_the_next_run_and_not_sent_twice(
+def test_a_failed_send_is_retried_by_the_outbox_flush_and_not_sent_twice(
     chain, settings, django_capture_on_commit_callbacks
 ):
     settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
@@ -99,15 +135,31 @@ def test_a_failed_send_is_retried_on_the_next_run_and_not_sent_twice(
             raise OSError("mail server down")
         return real_send(message, *args, **kwargs)
 
-    with mock.patch("django.core.mail.EmailMessage.send", fail_for_hq), pytest.raises(OSError), \
+    with mock.patch("django.core.mail.EmailMessage.send", fail_for_hq), \
             django_capture_on_commit_callbacks(execute=True):
-        send_sales_reports(day=DAY)
+        send_sales_reports(day=DAY)  # the worker's failure is logged; the report stays queued
+    hq_message = OutboxMessage.objects.get(kind="sales_report", params__to=["hq@example.com"])
+    assert hq_message.sent_at is None and "mail server down" in hq_message.last_error
     assert SalesReport.objects.get(day=DAY, store__isnull=True).sent_at is None
     assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        send_sales_reports(day=DAY)
+        send_sales_reports(day=DAY)  # the next night's run queues nothing again
+    assert OutboxMessage.objects.filter(kind="sales_report").count() == 3
+    assert flush_outbox() == 1
+    assert flush_outbox() == 0
     assert sent_to().count((("hq@example.com",), mail.outbox[-1].subject)) == 1
     assert len(mail.outbox) == 3
+    assert SalesReport.objects.get(day=DAY, store__isnull=True).sent_at is not None
+
+
+def test_a_store_without_a_manager_gets_its_report_page_but_no_mail(settings, django_capture_on_commit_callbacks):
+    settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
+    lonely = StoreFactory(name="孤店")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_sales_reports(day=DAY)
+    report = SalesReport.objects.get(day=DAY, store=lonely)
+    assert report.queued_at and report.recipients == ""
+    assert [message.to for message in mail.outbox] == [["hq@example.com"]]
 
 
 def test_head_office_defaults_to_superusers_without_the_setting(chain, settings, django_capture_on_commit_callbacks):
