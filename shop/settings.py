@@ -478,9 +478,6 @@ ANALYTICS_REPORT_CATCH_UP_DAYS = env_int("ANALYTICS_REPORT_CATCH_UP_DAYS", 7, mi
 # Outbox kinds sent by a higher app (kind -> dotted path of a function taking the OutboxMessage): orders'
 # outbox claims, retries and sends them exactly once without knowing what they are.
 ORDERS_OUTBOX_SENDERS: dict[str, str] = {"sales_report": "analytics.services.reports.send_report_message"}
-# Outbox kinds sent by a higher app (kind -> dotted path of a function taking the OutboxMessage): orders'
-# outbox claims, retries and sends them exactly once without knowing what they are.
-ORDERS_OUTBOX_SENDERS: dict[str, str] = {"sales_report": "analytics.services.reports.send_report_message"}
 # RFM segments (from paid orders). Recency: days since the last paid order; frequency: paid orders in
 # the window; monetary: net spent in the window (CNY). Score 1–5 per measure by these ascending cut-offs.
 ANALYTICS_RFM_WINDOW_DAYS = env_int("ANALYTICS_RFM_WINDOW_DAYS", 365, minimum=30)
