@@ -38,8 +38,8 @@ class Category(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(max_length=255, editable=False, default="", db_index=True)
-    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    path = models.CharField(_("tree path"), max_length=255, editable=False, default="", db_index=True)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
     position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("description"), blank=True)
@@ -129,7 +129,9 @@ class Attribute(models.Model):
 
 
 class AttributeOption(models.Model):
-    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="options")
+    attribute = models.ForeignKey(
+        Attribute, verbose_name=_("attribute"), on_delete=models.CASCADE, related_name="options",
+    )
     value = models.CharField(_("value"), max_length=60)
     slug = models.SlugField(_("slug"), max_length=60, allow_unicode=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -198,12 +200,14 @@ class Product(models.Model):
     # Kept in step by catalog.services.refresh_product_summary: the cheapest
     # active variant for price filters and sorting, and the words search reads.
     price = models.DecimalField(_("from price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
-    search_document = models.TextField(editable=False, default="")
+    compare_at_price = models.DecimalField(
+        _("was price"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False,
+    )
+    search_document = models.TextField(_("search text"), editable=False, default="")
     # to_tsvector('english', search_document), stored so that search neither re-parses
     # thousands of documents per query nor needs an expression index; PostgreSQL only
     # (it stays empty on the SQLite demo, which searches by substring).
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
     # Some active variant is in stock: kept in step by catalog.services from Variant.is_in_stock.
     is_in_stock = models.BooleanField(_("in stock"), default=False, db_index=True)
     # Published reviews, kept in step by the review services, so cards show stars without a query each.
@@ -274,7 +278,7 @@ class Option(models.Model):
 
 
 class OptionValue(models.Model):
-    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="values")
+    option = models.ForeignKey(Option, verbose_name=_("option"), on_delete=models.CASCADE, related_name="values")
     value = models.CharField(_("value"), max_length=40)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -293,7 +297,7 @@ class OptionValue(models.Model):
 class Variant(models.Model):
     """The SKU: what a shopper puts in the cart and a store keeps in stock."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(_("SKU code"), max_length=64, unique=True)
     price = models.DecimalField(
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
@@ -336,12 +340,18 @@ class Variant(models.Model):
 class ProductAttributeValue(models.Model):
     """One typed value of an attribute for a product; the column used depends on the kind."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attribute_values")
-    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="values")
-    value_text = models.CharField(max_length=200, blank=True)
-    value_number = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
-    value_boolean = models.BooleanField(null=True, blank=True)
-    option = models.ForeignKey(AttributeOption, null=True, blank=True, on_delete=models.CASCADE)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="attribute_values",
+    )
+    attribute = models.ForeignKey(
+        Attribute, verbose_name=_("attribute"), on_delete=models.CASCADE, related_name="values",
+    )
+    value_text = models.CharField(_("text value"), max_length=200, blank=True)
+    value_number = models.DecimalField(_("number value"), max_digits=12, decimal_places=3, null=True, blank=True)
+    value_boolean = models.BooleanField(_("yes or no"), null=True, blank=True)
+    option = models.ForeignKey(
+        AttributeOption, verbose_name=_("option"), null=True, blank=True, on_delete=models.CASCADE,
+    )
 
     class Meta:
         verbose_name = _("attribute value")
@@ -391,15 +401,15 @@ def product_image_path(instance: "ProductImage", filename: str) -> str:
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images")
     variant = models.ForeignKey(
-        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="images",
+        Variant, verbose_name=_("variant"), null=True, blank=True, on_delete=models.SET_NULL, related_name="images",
         help_text=_("Show this image when the shopper picks this variant."),
     )
     image = models.ImageField(_("image"), upload_to=product_image_path, validators=[validate_image_file])
     # Made by catalog.tasks.make_thumbnails_task; empty until the worker has run.
-    card_thumbnail = models.ImageField(upload_to="thumbs/card/", blank=True, editable=False)
-    detail_thumbnail = models.ImageField(upload_to="thumbs/detail/", blank=True, editable=False)
+    card_thumbnail = models.ImageField(_("card thumbnail"), upload_to="thumbs/card/", blank=True, editable=False)
+    detail_thumbnail = models.ImageField(_("detail thumbnail"), upload_to="thumbs/detail/", blank=True, editable=False)
     alt_text = models.CharField(_("alternative text"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -464,9 +474,9 @@ class Review(models.Model):
 
 
 class ReviewPhoto(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to="reviews/", validators=[validate_image_file])
-    thumbnail = models.ImageField(upload_to="reviews/thumbs/", blank=True, editable=False)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="reviews/thumbs/", blank=True, editable=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -478,9 +488,11 @@ class ReviewPhoto(models.Model):
 class ReviewVote(models.Model):
     """One member found one review helpful (once)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+",
+    )
+    created_at = models.DateTimeField(_("voted at"), auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["review", "user"], name="review_vote_once")]

@@ -153,7 +153,9 @@ class Coupon(models.Model):
         REFERRAL = "referral", _("invite reward")
         FIRST_ORDER = "first_order", _("first order")
 
-    template = models.ForeignKey(CouponTemplate, verbose_name=_("coupon"), on_delete=models.PROTECT, related_name="coupons")
+    template = models.ForeignKey(
+        CouponTemplate, verbose_name=_("coupon"), on_delete=models.PROTECT, related_name="coupons",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="coupons"
     )
@@ -193,7 +195,9 @@ class Coupon(models.Model):
 class CouponCode(models.Model):
     """A bulk-generated unique code (发码) that turns into a coupon for whoever redeems it first."""
 
-    template = models.ForeignKey(CouponTemplate, verbose_name=_("coupon"), on_delete=models.CASCADE, related_name="codes")
+    template = models.ForeignKey(
+        CouponTemplate, verbose_name=_("coupon"), on_delete=models.CASCADE, related_name="codes",
+    )
     code = models.CharField(_("code"), max_length=20, unique=True)
     batch = models.CharField(_("batch"), max_length=40, blank=True, db_index=True)
     coupon = models.OneToOneField(
@@ -286,7 +290,9 @@ class Promotion(Scope):
 class PromotionThreshold(models.Model):
     """One step of a threshold reduction: spend at least ``threshold`` on covered goods, get ``discount`` off."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="thresholds")
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.CASCADE, related_name="thresholds",
+    )
     threshold = money_field(_("spend at least"))
     discount = money_field(_("get off"))
 
@@ -303,12 +309,16 @@ class PromotionThreshold(models.Model):
 class PromotionUse(models.Model):
     """A promotion or coupon applied to a placed order: the campaign figures (orders, discount, revenue)."""
 
-    promotion = models.ForeignKey(Promotion, null=True, blank=True, on_delete=models.CASCADE, related_name="uses")
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), null=True, blank=True, on_delete=models.CASCADE, related_name="uses",
+    )
     coupon_template = models.ForeignKey(
-        CouponTemplate, null=True, blank=True, on_delete=models.CASCADE, related_name="uses"
+        CouponTemplate, verbose_name=_("coupon"), null=True, blank=True, on_delete=models.CASCADE, related_name="uses"
     )
     order_number = models.CharField(_("order"), max_length=20, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), null=True, on_delete=models.SET_NULL, related_name="+",
+    )
     discount = money_field(_("discount given"))
     order_total = money_field(_("order total"))
     is_cancelled = models.BooleanField(_("cancelled or refunded"), default=False)
@@ -337,7 +347,9 @@ class FlashSale(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=60)
-    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+",
+    )
     flash_price = money_field(_("flash price"))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -364,8 +376,12 @@ class FlashSale(models.Model):
 class FlashSaleTake(models.Model):
     """Units of a flash sale held by one order; released (given back to the quota) when it is cancelled."""
 
-    flash_sale = models.ForeignKey(FlashSale, on_delete=models.PROTECT, related_name="takes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    flash_sale = models.ForeignKey(
+        FlashSale, verbose_name=_("flash sale"), on_delete=models.PROTECT, related_name="takes",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+",
+    )
     order_number = models.CharField(_("order"), max_length=20)
     quantity = models.PositiveSmallIntegerField(_("units"))
     released_at = models.DateTimeField(_("given back at"), null=True, blank=True)
@@ -384,7 +400,9 @@ class GroupBuy(models.Model):
     """拼团 campaign: a group price for one variant when ``group_size`` shoppers join within ``hours_to_fill``."""
 
     name = models.CharField(_("name"), max_length=60)
-    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+",
+    )
     group_price = money_field(_("group price"))
     group_size = models.PositiveSmallIntegerField(_("group size"))
     hours_to_fill = models.PositiveSmallIntegerField(_("hours to fill a group"), default=24)
@@ -421,7 +439,9 @@ class Group(models.Model):
 
     campaign = models.ForeignKey(GroupBuy, verbose_name=_("group buy"), on_delete=models.PROTECT, related_name="groups")
     code = models.CharField(_("share code"), max_length=16, unique=True)
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="+",
+    )
     size = models.PositiveSmallIntegerField(_("size"))
     joined = models.PositiveSmallIntegerField(_("joined"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
@@ -442,8 +462,10 @@ class Group(models.Model):
 class GroupMember(models.Model):
     """A shopper's place in a group, held by their order (paid or awaiting payment)."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+",
+    )
     order_number = models.CharField(_("order"), max_length=20, unique=True)
     is_leader = models.BooleanField(_("leader"), default=False)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True,
@@ -463,7 +485,9 @@ class GroupMember(models.Model):
 class Notification(models.Model):
     """A message in the member centre (消息): a birthday coupon arrived, a group filled or failed."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notifications",
+    )
     kind = models.CharField(_("kind"), max_length=30)
     params = models.JSONField(_("details"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
