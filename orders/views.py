@@ -34,6 +34,7 @@ from orders.group_views import clear_group_checkout, group_checkout_intent
 from orders.services.checkout import group_checkout_lines
 from orders.services.checkout import choice_key, member_for_checkout, price_lines, price_with_coupons, shipping_quotes
 from shop.redirects import safe_target
+from shop.traffic_source import source_from_request
 from stores.exceptions import StockError
 
 
@@ -200,6 +201,7 @@ def checkout(request):
                     choice=choice,
                     expected_total=cleaned["expected_total"],
                     expected_amount_due=cleaned["expected_amount_due"],
+                    source=source_from_request(request),
                 )
             except (OrderError, StockError, MemberError) as err:
                 messages.error(request, err.message)

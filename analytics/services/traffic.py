@@ -35,7 +35,7 @@ from shop.redis_outage import OUTAGE_ERRORS, cache_is_up, note_down
 logger = logging.getLogger(__name__)
 
 KEY_TTL = 3 * 24 * 3600
-ALL_SOURCES = "*"  # the funnel row for every source together, which also carries the paid orders
+ALL_SOURCES = "*"  # the funnel row for every source together
 FUNNEL_STEPS = ("add_to_cart", "checkout_started")
 
 
@@ -263,16 +263,30 @@ def _write(views: Counter, visitors: dict, steps: Counter) -> None:
 
 
 def record_paid_orders(*, day: dt.date, cursor=None) -> None:
-    """The funnel's last step, from the orders: online orders sold that day.
+    """The funnel's last step, from the orders: online orders sold that day, per source and for all together.
 
-    Orders do not record the visit's source, so paid orders are known for all
-    sources together (the ``ALL_SOURCES`` row) only.
+    An online order carries the source of the visit that placed it (``Order.source``, "" for a direct
+    visit); counter sales have none and are not online, so they never count here. Rewritten whole for the
+    day, so a source whose orders moved to another day goes back to 0 and running it twice changes nothing.
     """
     start, end = day_bounds(day, day)
     sql = f"""
+        WITH paid AS (
+            SELECT o.source, COUNT(*) AS orders FROM orders_order o
+            WHERE o.channel = 'online' AND {SALE_AT} >= %(start)s AND {SALE_AT} < %(end)s
+            GROUP BY o.source
+        ),
+        counted AS (
+            SELECT source, orders FROM paid
+            UNION ALL
+            SELECT %(all)s, COALESCE(SUM(orders), 0) FROM paid
+        ),
+        cleared AS (
+            UPDATE analytics_dailyfunnel f SET paid = 0
+            WHERE f.day = %(day)s AND f.paid <> 0 AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.source = f.source)
+        )
         INSERT INTO analytics_dailyfunnel (day, source, product_views, add_to_cart, checkout_started, paid)
-        SELECT %(day)s, %(all)s, 0, 0, 0, COUNT(*) FROM orders_order o
-        WHERE o.channel = 'online' AND {SALE_AT} >= %(start)s AND {SALE_AT} < %(end)s
+        SELECT %(day)s, source, 0, 0, 0, orders FROM counted
         ON CONFLICT (day, source) DO UPDATE SET paid = EXCLUDED.paid"""
     params = {"day": day, "all": ALL_SOURCES, "start": start, "end": end}
     if cursor is not None:

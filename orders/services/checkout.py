@@ -230,6 +230,7 @@ def place_order(
     choice: CheckoutChoice,
     expected_total: Decimal | None,
     expected_amount_due: Decimal | None = None,
+    source: str = "",
 ) -> Order:
     """Turn the member's cart into an order that holds its stock, with every line's share of every discount.
 
@@ -240,7 +241,8 @@ def place_order(
     rows by pk (re-checked inside the lock; a delivery source found short
     there is given up for the next one), then the member. Never oversells.
     Raises CheckoutError (incl. PricesChanged, AmountDueChanged) or
-    OutOfStock, both with a message for the shopper.
+    OutOfStock, both with a message for the shopper. ``source`` is the visit's traffic source
+    (shop.traffic_source), kept on the order for the funnel.
     """
     try:
         with transaction.atomic():
@@ -250,6 +252,7 @@ def place_order(
                 choice=choice,
                 expected_total=expected_total,
                 expected_amount_due=expected_amount_due,
+                source=source,
             )
     except IntegrityError:
         # A twin submission inserted the same token first and committed: it is the order.
@@ -259,7 +262,7 @@ def place_order(
         return order
 
 
-def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due) -> Order:
+def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due, source="") -> Order:
     cart = lock_cart(user_id)
     twin = Order.objects.filter(checkout_token=token).first()
     if twin is not None:
@@ -289,7 +292,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     first = next(sources)
 
     _check_flash_quantities(user_id, lines, priced)
-    order = _create_order(user_id, token, choice, priced, first)
+    order = _create_order(user_id, token, choice, priced, first, source)
     if not is_group:  # a group order is bought beside the cart
         CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
@@ -475,7 +478,7 @@ def _reserve_somewhere(first: Store, others: Iterator[Store], wanted, reference:
                 raise short from None
 
 
-def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, store: Store) -> Order:
+def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, store: Store, source: str = "") -> Order:
     is_cod = choice.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY and priced.amount_due > 0
     status = Order.Status.PLACED if is_cod else Order.Status.PENDING_PAYMENT
     address = choice.address
@@ -495,6 +498,7 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
         shipping_method=choice.shipping_method if address else None,
         shipping_method_name=choice.shipping_method.name if address and choice.shipping_method else "",
         note=choice.note,
+        source=source[:100],
         # Emails about this order are written in the language the shopper checked out in.
         language=translation.get_language() or settings.LANGUAGE_CODE,
         currency=settings.SHOP_CURRENCY,
