@@ -1,14 +1,16 @@
 """Import and export pages for head office (catalogue) and store managers (their stores' stock).
 
 Thin: the upload is handed to stores.services.import_jobs (a Celery task
-previews it), the job page reloads itself with a meta refresh while the task
-runs (no JavaScript needed), and applying is one more form post.
+previews it), the job page polls the job's progress while the task runs
+(static/js/stores/import_job.js; without JavaScript a meta refresh reloads
+it), and applying is one more form post. A job is a stores.ImportJob row of
+the person who uploaded it; anyone else gets a 404.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from stores.import_forms import ImportForm
 from stores.models import Store
 from stores.selectors import assigned_store_ids, can_manage_store, stores_for
-from stores.services.import_jobs import ImportJobError, confirm_import, job_for, start_import
+from stores.services.import_jobs import ImportJobError, confirm_import, job_for, recent_jobs_for, start_import
 from stores.services.imports import export_table
 
 
@@ -56,9 +58,10 @@ def data_home(request):
             except ImportJobError as err:
                 form.add_error("file", err.message)
             else:
-                return redirect("storedata:job", job_id=job["id"])
+                return redirect("storedata:job", job_id=job.pk.hex)
     return render(request, "stores/data/home.html", {"form": form, "catalogue": catalogue, "stores": stores,
-                                                     "may_export_stock": bool(stores_for(request.user))})
+                                                     "may_export_stock": bool(stores_for(request.user)),
+                                                     "jobs": recent_jobs_for(request.user)})
 
 
 @login_required
@@ -66,9 +69,17 @@ def job_page(request, job_id: str):
     job = job_for(job_id, user=request.user)
     if job is None:
         raise Http404
-    running = job["status"] in ("queued", "previewing", "applying")
-    percent = int(job["done"] * 100 / job["total"]) if job["total"] else 0
-    return render(request, "stores/data/job.html", {"job": job, "running": running, "percent": percent})
+    return render(request, "stores/data/job.html", {"job": job, "running": job.is_running, "percent": job.percent})
+
+
+@login_required
+def job_progress(request, job_id: str):
+    """What the progress bar polls: the job's state as JSON (404 for someone else's job, like the page)."""
+    job = job_for(job_id, user=request.user)
+    if job is None:
+        raise Http404
+    return JsonResponse({"status": job.status, "label": job.get_status_display(), "running": job.is_running,
+                         "processed": job.processed_rows, "total": job.total_rows, "percent": job.percent})
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Stores and warehouses, and the stock each keeps of each SKU."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -306,3 +308,71 @@ class StocktakeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stocktake} · {self.variant_id}"
+
+
+class ImportJob(models.Model):
+    """One uploaded catalogue or stock file on its way through preview and application (stores/services/import_jobs.py).
+
+    Kept in the database, not the cache, so a job and its preview outlive a
+    Redis restart and any web process or worker sees the same state. The
+    file itself sits in default storage at ``path`` until it is applied.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCTS = "products", _("products, variants and prices")
+        STOCK = "stock", _("stock counts per store")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        PREVIEWING = "previewing", _("checking the rows")
+        PREVIEWED = "previewed", _("ready to apply")
+        REFUSED = "refused", _("rows with errors")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        FAILED = "failed", _("failed")
+
+    RUNNING = (Status.QUEUED, Status.PREVIEWING, Status.APPLYING)
+    FINISHED = (Status.PREVIEWED, Status.REFUSED, Status.APPLIED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The stores a stock file may touch: the uploader's own (a manager's), fixed when it was uploaded.
+    stores = models.ManyToManyField(Store, verbose_name=_("stores"), blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    filename = models.CharField(_("file name"), max_length=200)
+    path = models.CharField(_("stored file"), max_length=255)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    # The preview: counts of what would be created / changed / left alone, and the first rows of each.
+    summary = models.JSONField(_("preview summary"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    errors = models.JSONField(_("errors per row"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_by_user_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed_rows__lte=F("total_rows")) | Q(total_rows=0),
+                                   name="importjob_processed_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

@@ -1,10 +1,12 @@
 """Import jobs: the uploaded file, its preview and its application, run by Celery with progress to poll.
 
-A job is a small record in the shared cache (Redis in production, so every
-web process and worker sees it) beside the uploaded file in default
-storage. ``start_import`` saves the file and queues the preview; the job
-page polls ``job_for``; ``confirm_import`` queues the application once, and
-only after a preview without errors. The rules themselves are in
+A job is a ``stores.ImportJob`` row (so it outlives a Redis restart, and every
+web process and worker sees the same state) beside the uploaded file in
+default storage. ``start_import`` saves the file and queues the preview; the
+job page polls ``job_for``; ``confirm_import`` queues the application once,
+and only after a preview without errors. Each step is claimed by a
+conditional update on ``status``, so a task run twice, or a button pressed
+twice, does the work once. The rules themselves are in
 stores/services/imports.py; this module only runs them and records progress.
 """
 
@@ -12,21 +14,22 @@ import logging
 import uuid
 from dataclasses import asdict
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.queue import queue_task
+from stores.models import ImportJob
 from stores.services.imports import ImportRefused, apply_products, apply_stock, plan_products, plan_stock
 from stores.tabular import TableError, read_table
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("products", "stock")
-TIMEOUT = 24 * 3600
+KINDS = tuple(ImportJob.Kind.values)
 SHOWN = 200  # rows of changes and errors kept for the page; the counts cover every row
+S = ImportJob.Status
 
 
 class ImportJobError(Exception):
@@ -35,130 +38,148 @@ class ImportJobError(Exception):
         self.message = message
 
 
-def _key(job_id: str) -> str:
-    return f"stores:import-job:{job_id}"
-
-
-def _save(job: dict) -> dict:
-    cache.set(_key(job["id"]), job, TIMEOUT)
-    return job
-
-
-def job_for(job_id: str, *, user) -> dict | None:
-    """The job if it is this person's, else None (the page answers 404)."""
-    job = cache.get(_key(str(job_id)))
-    if job is None or job["user_id"] != user.pk:
+def _job_id(raw) -> uuid.UUID | None:
+    try:
+        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except ValueError:
         return None
-    return job
 
 
-def start_import(*, kind: str, data: bytes, filename: str, user, store_ids: list[int], reason: str = "") -> dict:
+def job_for(job_id, *, user) -> ImportJob | None:
+    """The job if this person uploaded it, else None (the page answers 404, even to another store's manager)."""
+    pk = _job_id(job_id)
+    if pk is None or user is None or not user.is_authenticated:
+        return None
+    return ImportJob.objects.filter(pk=pk, created_by=user).first()
+
+
+def recent_jobs_for(user, *, limit: int = 10) -> list[ImportJob]:
+    """This person's newest jobs, for the import page."""
+    return list(ImportJob.objects.filter(created_by=user).order_by("-created_at")[:limit])
+
+
+def start_import(*, kind: str, data: bytes, filename: str, user, store_ids: list[int], reason: str = "") -> ImportJob:
     """Keep the file and queue its preview; returns the job. Raises ImportJobError for an unknown kind or file type."""
     if kind not in KINDS:
         raise ImportJobError(_("Choose what the file holds."))
     extension = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if extension not in ("csv", "xlsx"):
         raise ImportJobError(_("Upload a .csv or .xlsx file."))
-    job_id = uuid.uuid4().hex
-    path = default_storage.save(f"imports/{job_id}.{extension}", ContentFile(data))
-    job = _save({
-        "id": job_id, "kind": kind, "path": path, "filename": filename[:200], "user_id": user.pk,
-        "store_ids": list(store_ids), "reason": reason[:200], "status": "queued", "done": 0, "total": 0,
-        "counts": {}, "changes": [], "errors": [], "error_count": 0, "message": "",
-    })
-    queue_task("stores.tasks.preview_import_task", job_id)
+    job_id = uuid.uuid4()
+    path = default_storage.save(f"imports/{job_id.hex}.{extension}", ContentFile(data))
+    with transaction.atomic():
+        job = ImportJob.objects.create(id=job_id, kind=kind, path=path, filename=filename[:200], created_by=user,
+                                       reason=reason[:200])
+        job.stores.set(store_ids)
+    # Queued once the row is written (the view runs in autocommit): the worker must find what it is asked to preview.
+    queue_task("stores.tasks.preview_import_task", job_id.hex)
     return job
 
 
-def _load(job: dict) -> tuple[list[str], list[dict]]:
-    with default_storage.open(job["path"], "rb") as handle:
+def _load(job: ImportJob) -> tuple[list[str], list[dict]]:
+    with default_storage.open(job.path, "rb") as handle:
         data = handle.read()
-    return read_table(data, job["path"])
+    return read_table(data, job.path)
 
 
-def _progress(job: dict):
+def _progress(job: ImportJob):
     def report(done: int, total: int) -> None:
-        job["done"], job["total"] = done, total
-        _save(job)
+        # One UPDATE outside any transaction, so the page polling the job sees it at once.
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=min(done, total), total_rows=total)
 
     return report
 
 
-def _stores(job: dict):
-    from stores.models import Store
+def _finish(job: ImportJob, **fields) -> ImportJob:
+    fields.setdefault("finished_at", timezone.now())
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+    return job
 
-    return list(Store.objects.filter(pk__in=job["store_ids"]))
+
+def _claim(job_id, *, sources, target) -> ImportJob | None:
+    """Move the job from one of ``sources`` to ``target`` in one statement; None if someone else moved it."""
+    pk = _job_id(job_id)
+    if pk is None or not ImportJob.objects.filter(pk=pk, status__in=sources).update(status=target):
+        return None
+    return ImportJob.objects.get(pk=pk)
 
 
-def run_preview(*, job_id: str) -> dict | None:
-    """Read the file and plan it (nothing written); the job holds the counts, the first changes and the errors."""
-    job = cache.get(_key(job_id))
-    if job is None or job["status"] not in ("queued", "previewing"):
-        return job  # gone, or a repeat of a preview that finished
-    job["status"] = "previewing"
-    _save(job)
+def run_preview(*, job_id) -> ImportJob | None:
+    """Read the file and plan it (nothing written); the job holds the counts, the first changes and the errors.
+
+    A repeat of a finished preview does nothing; one that finds the preview
+    still marked running (a worker that died) runs it again, which is safe as
+    a preview writes nothing but the job.
+    """
+    job = _claim(job_id, sources=[S.QUEUED, S.PREVIEWING], target=S.PREVIEWING)
+    if job is None:
+        return ImportJob.objects.filter(pk=_job_id(job_id)).first() if _job_id(job_id) else None
     try:
         header, rows = _load(job)
-    except TableError as err:
-        job.update(status="failed", message=err.message)
-        return _save(job)
-    if job["kind"] == "products":
+    except (TableError, OSError) as err:
+        return _finish(job, status=S.FAILED, message=getattr(err, "message", "") or _("The file could not be read."))
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(rows), processed_rows=0)
+    stores = list(job.stores.all())
+    if job.kind == ImportJob.Kind.PRODUCTS:
         plan = plan_products(header, rows, progress=_progress(job))
     else:
-        plan = plan_stock(header, rows, stores=_stores(job), progress=_progress(job))
-    job.update(
-        status="previewed" if not plan.errors else "refused", counts=plan.counts, total=len(rows), done=len(rows),
+        plan = plan_stock(header, rows, stores=stores, progress=_progress(job))
+    return _finish(
+        job, status=S.PREVIEWED if not plan.errors else S.REFUSED, summary=plan.counts,
+        total_rows=len(rows), processed_rows=len(rows),
         changes=[asdict(c) for c in plan.changes if c.action != "unchanged"][:SHOWN],
         errors=[asdict(e) for e in plan.errors[:SHOWN]], error_count=len(plan.errors),
     )
-    return _save(job)
 
 
-def confirm_import(*, job_id: str, user) -> dict:
+def confirm_import(*, job_id, user) -> ImportJob:
     """Queue the application of a clean preview, once however often the button is pressed. Raises ImportJobError."""
     job = job_for(job_id, user=user)
     if job is None:
         raise ImportJobError(_("This import is no longer available; upload the file again."))
-    if job["status"] in ("applying", "applied"):
+    if job.status in (S.APPLYING, S.APPLIED):
         return job
-    if job["status"] != "previewed":
+    if job.status != S.PREVIEWED:
         raise ImportJobError(_("Only a file whose preview shows no errors can be applied."))
-    # cache.add is atomic (Redis SETNX): two clicks queue one application.
-    if not cache.add(f"{_key(job_id)}:claimed", 1, TIMEOUT):
-        return job
-    job.update(status="applying", done=0)
-    _save(job)
-    queue_task("stores.tasks.apply_import_task", job_id)
-    return job_for(job_id, user=user) or job
+    # The conditional update is the claim: of two clicks, one moves the job and queues the application.
+    claimed = ImportJob.objects.filter(pk=job.pk, status=S.PREVIEWED).update(
+        status=S.APPLYING, processed_rows=0, finished_at=None)
+    if claimed:
+        queue_task("stores.tasks.apply_import_task", job.pk.hex)
+    job.refresh_from_db()
+    return job
 
 
-def run_apply(*, job_id: str) -> dict | None:
+def run_apply(*, job_id) -> ImportJob | None:
     """Apply the file all or nothing; a row that turned wrong since the preview refuses the whole file."""
-    from django.contrib.auth import get_user_model
-
-    job = cache.get(_key(job_id))
-    if job is None or job["status"] != "applying":
-        return job
-    header, rows = _load(job)
+    pk = _job_id(job_id)
+    job = ImportJob.objects.filter(pk=pk).select_related("created_by").first() if pk else None
+    if job is None or job.status != S.APPLYING:
+        return job  # gone, or a repeat of an application that finished
     try:
-        if job["kind"] == "products":
-            plan = apply_products(header, rows, progress=_progress(job))
+        header, rows = _load(job)
+    except (TableError, OSError):
+        return _finish(job, status=S.FAILED, message=_("Nothing was imported: the uploaded file is gone. "
+                                                       "Upload it again."))
+    try:
+        # No progress inside the all-or-nothing transaction: the page shows "applying" until it commits.
+        if job.kind == ImportJob.Kind.PRODUCTS:
+            plan = apply_products(header, rows)
         else:
-            by = get_user_model().objects.filter(pk=job["user_id"]).first()
-            plan = apply_stock(header, rows, stores=_stores(job), reason=job["reason"] or _("Stock import"), by=by,
-                               reference=f"import-{job_id[:12]}", progress=_progress(job))
+            plan = apply_stock(header, rows, stores=list(job.stores.all()), reason=job.reason or _("Stock import"),
+                               by=job.created_by, reference=f"import-{job.pk.hex[:12]}")
     except DatabaseError:
         # A row written by someone else meanwhile (the same new SKU, say): the transaction rolled back whole.
-        logger.warning("import %s could not be applied", job_id, exc_info=True)
-        job.update(status="failed", message=_("Nothing was imported: the data changed while the file was applied. "
-                                              "Upload it again to see a fresh preview."))
-        return _save(job)
+        logger.warning("import %s could not be applied", job.pk, exc_info=True)
+        return _finish(job, status=S.FAILED, message=_("Nothing was imported: the data changed while the file was "
+                                                       "applied. Upload it again to see a fresh preview."))
     except ImportRefused as refused:
-        job.update(status="refused", errors=[asdict(e) for e in refused.errors[:SHOWN]],
-                   error_count=len(refused.errors), message=_("Nothing was imported: the data changed since the "
-                                                              "preview. Check the rows below and upload again."))
-        cache.delete(f"{_key(job_id)}:claimed")
-        return _save(job)
-    job.update(status="applied", counts=plan.counts, done=len(rows), total=len(rows))
-    default_storage.delete(job["path"])
-    return _save(job)
+        return _finish(job, status=S.REFUSED, errors=[asdict(e) for e in refused.errors[:SHOWN]],
+                       error_count=len(refused.errors),
+                       message=_("Nothing was imported: the data changed since the preview. Check the rows below "
+                                 "and upload again."))
+    _finish(job, status=S.APPLIED, summary=plan.counts, processed_rows=len(rows), total_rows=len(rows))
+    default_storage.delete(job.path)
+    return job

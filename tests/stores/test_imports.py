@@ -203,12 +203,12 @@ def test_head_office_uploads_previews_and_applies_a_file_through_the_pages(clien
 
     job_url = response.url
     page = client.get(job_url)  # the preview ran inline (eager Celery in tests)
-    assert page.context["job"]["status"] == "previewed"
+    assert page.context["job"].status == "previewed"
     assert 'http-equiv="refresh"' not in page.content.decode()
     assert not Variant.objects.filter(sku="NEW-1").exists()
     client.post(job_url + "apply/")
     client.post(job_url + "apply/")  # a second click applies nothing twice
-    assert client.get(job_url).context["job"]["status"] == "applied"
+    assert client.get(job_url).context["job"].status == "applied"
     assert Variant.objects.filter(sku="NEW-1").count() == 1
 
 
@@ -223,7 +223,7 @@ def test_a_clerk_may_not_import_and_a_broken_file_is_shown_as_an_error(client, h
     response = client.post(reverse("storedata:home"), {
         "kind": "stock", "reason": "count", "file": SimpleUploadedFile("s.xlsx", b"not a workbook")})
     page = client.get(response.url)
-    assert page.status_code == 200 and page.context["job"]["status"] == "failed"
+    assert page.status_code == 200 and page.context["job"].status == "failed"
     assert client.get(reverse("storedata:job", kwargs={"job_id": "nope"})).status_code == 404
 
 
