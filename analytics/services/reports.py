@@ -75,6 +75,12 @@ def report_summary(*, day: dt.date, store: Store | None) -> dict:
         summary["stores"] = [
             {"code": s.code, "name": s.name, **_figures(facts.filter(store=s))} for s in report_stores()
         ]
+        # Warehouses get no report of their own, but their shipped online orders are in head office's total:
+        # listed apart so the shops' sheet compares shops only and the total still adds up.
+        warehouses = Store.objects.filter(kind=Store.Kind.WAREHOUSE, is_active=True).order_by("code")
+        summary["warehouses"] = [
+            {"code": s.code, "name": s.name, **_figures(facts.filter(store=s))} for s in warehouses
+        ]
     top = (products.values("product__name").annotate(units_sold=Sum("units"), net_sales=Sum("net"))
            .order_by("-net_sales", "product__name")[:10])
     summary["top_products"] = [
@@ -109,6 +115,11 @@ def report_workbook(summary: dict) -> bytes:
         stores.append([_("Code"), _("Store"), *labels.values()])
         for row in summary["stores"]:
             stores.append([row["code"], row["name"], *(cell(n, row[n]) for n in FIGURES)])
+    if summary.get("warehouses"):
+        warehouses = book.create_sheet(_("Warehouses"))
+        warehouses.append([_("Code"), _("Warehouse"), *labels.values()])
+        for row in summary["warehouses"]:
+            warehouses.append([row["code"], row["name"], *(cell(n, row[n]) for n in FIGURES)])
     products = book.create_sheet(_("Top products"))
     products.append([_("Product"), _("Units"), _("Net sales")])
     for row in summary["top_products"]:

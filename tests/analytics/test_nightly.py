@@ -152,6 +152,29 @@ def test_a_failed_send_is_retried_by_the_outbox_flush_and_not_sent_twice(
     assert SalesReport.objects.get(day=DAY, store__isnull=True).sent_at is not None
 
 
+def test_head_offices_report_lists_warehouses_on_their_own_sheet_and_warehouses_get_no_report(
+    chain, settings, django_capture_on_commit_callbacks
+):
+    from stores.models import Store
+
+    settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
+    depot = StoreFactory(name="苏州仓", kind=Store.Kind.WAREHOUSE)
+    [variant] = products(1)
+    make_order(user=member("online-buyer"), store=depot, variants=[variant], paid_at=at(DAY, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        send_sales_reports(day=DAY)
+    assert not SalesReport.objects.filter(store=depot).exists()
+    hq = SalesReport.objects.get(day=DAY, store__isnull=True)
+    assert sorted(row["name"] for row in hq.summary["stores"]) == ["北店", "南店"]
+    assert [row["name"] for row in hq.summary["warehouses"]] == ["苏州仓"]
+    assert hq.summary["total"]["orders"] == 3
+    [hq_mail] = [message for message in mail.outbox if message.to == ["hq@example.com"]]
+    book = load_workbook(io.BytesIO(hq_mail.attachments[0][1]))
+    # Sales, Stores, Warehouses, Top products (the sheet names are translated into the shop's language).
+    assert len(book.worksheets) == 4
+    assert [row[1] for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)] == ["苏州仓"]
+
+
 def test_a_store_without_a_manager_gets_its_report_page_but_no_mail(settings, django_capture_on_commit_callbacks):
     settings.ANALYTICS_HQ_REPORT_EMAILS = ["hq@example.com"]
     lonely = StoreFactory(name="孤店")
