@@ -106,6 +106,8 @@ class ShopSignupForm(ConsentMixin, SignupForm):
         phone.required = False  # one of phone or email, checked in clean()
         phone.label = _("Mobile number")
         phone.help_text = _("We text you a six-digit code to confirm it. You log in with it and your password.")
+        # Django's list of every password rule is a screen long on a phone: one line says the same.
+        self.fields["password1"].help_text = _("At least 8 characters, not only digits, not a common password.")
         email = self.fields["email"]
         email.required = False
         email.widget.is_required = False
