@@ -134,6 +134,8 @@ class DailyHourFact(models.Model):
             models.UniqueConstraint(fields=["day", "store", "hour"], name="daily_hour_fact_once"),
             models.CheckConstraint(condition=models.Q(hour__lte=23), name="daily_hour_fact_hour_range"),
         ]
+        # One store's days (the store dashboard, a range's edge days): the unique index leads with the day.
+        indexes = [models.Index(fields=["store", "day"], name="daily_hour_fact_store_day")]
 
 
 class MonthlyHourFact(models.Model):

@@ -128,7 +128,7 @@ def rolled_up(store_ids, start: date, end: date, keys: tuple[str, ...], sums: di
     """Sums of store (or, with ``hours``, hour) figures over ``start``..``end`` grouped by ``keys``.
 
     ``keys`` are columns of both tables (store_id, channel, hour) and "month" (a day's month on daily rows).
-    Whole months come from the monthly roll-up, the days at the edges from the daily facts: at most two
+    Whole months come from the monthly roll-up, the days at the edges from the daily facts: at most three
     small grouped queries, added up here by key.
     """
     daily_model, monthly_model = (DailyHourFact, MonthlyHourFact) if hours else (DailyStoreFact, MonthlyStoreFact)
@@ -137,11 +137,10 @@ def rolled_up(store_ids, start: date, end: date, keys: tuple[str, ...], sums: di
     if months:
         parts.append(monthly_model.objects.filter(store_id__in=store_ids, month__gte=months[0], month__lte=months[1])
                      .values(*keys))
-    if day_spans:
-        span = Q()
-        for low, high in day_spans:
-            span |= Q(day__gte=low, day__lte=high)
-        daily = daily_model.objects.filter(span, store_id__in=store_ids)
+    for low, high in day_spans:
+        # One query per edge: an OR of two day ranges makes PostgreSQL scan the whole daily table (80 ms on
+        # the hour facts of 50 stores × 2 years), while each range alone is an index range scan.
+        daily = daily_model.objects.filter(store_id__in=store_ids, day__gte=low, day__lte=high)
         if "month" in keys:
             daily = daily.annotate(month=TruncMonth("day"))
         parts.append(daily.values(*keys))

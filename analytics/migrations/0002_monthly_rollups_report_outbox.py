@@ -91,5 +91,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('month', 'store', 'channel'), name='monthly_store_fact_once'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='monthly_store_fact_first_of_month')],
             },
         ),
+        migrations.AddIndex(
+            model_name='dailyhourfact',
+            index=models.Index(fields=['store', 'day'], name='daily_hour_fact_store_day'),
+        ),
         migrations.RunPython(roll_up_existing_days, migrations.RunPython.noop),
     ]
