@@ -279,9 +279,11 @@ def receipt(request, store_id: int, number: str):
     """The receipt (小票): print CSS makes it a till slip; the same page takes a return."""
     store = _till_store(request, store_id)
     order = _counter_order(store, number)
+    # The paid event's note holds the cash handed over and the change; a sale without cash has none to print.
     paid = order.events.filter(to_status=Order.Status.PAID).first()
+    took_cash = any(payment.provider == "cash" for payment in order.payments.all())
     return render(request, "orders/counter/receipt.html", {
-        "store": store, "order": order, "tender_note": paid.note if paid else "",
+        "store": store, "order": order, "tender_note": paid.note if paid and took_cash else "",
         "tenders": receipt_tenders(order), "refunds_back": receipt_refunds(order),
         "return_form": ReturnForm(lines=order.lines.all(), initial={"key": uuid.uuid4().hex}),
     })

@@ -354,24 +354,22 @@ def _ring_up_locked(basket, clerk, actor, tendered: Tendered, expected_total, to
                                      order_total=priced.total, by=clerk)
         except CouponError as err:
             raise CounterError(err.message) from None
-    note = tender_note(priced.wallet_amount, split)
+    note = tender_note(split)
     workflow.apply_action(order, "counter_pay", actor, note=note)
     workflow.apply_action(order, "counter_hand_over", actor)
     return order
 
 
-def tender_note(wallet: Decimal, split: TenderSplit) -> str:
-    """The till's line for the history and the receipt: what each tender paid and the change given."""
-    parts = []
-    if wallet > 0:
-        parts.append(_("stored value %(amount)s") % {"amount": format_money(wallet)})
-    if split.card > 0:
-        parts.append(_("card %(amount)s") % {"amount": format_money(split.card)})
-    if split.cash > 0:
-        parts.append(_("cash %(amount)s") % {"amount": format_money(split.cash)})
-        parts.append(_("cash handed over %(given)s, change %(change)s") % {
-            "given": format_money(split.cash_given), "change": format_money(split.change)})
-    return "; ".join(parts) or _("nothing left to pay")
+def tender_note(split: TenderSplit) -> str:
+    """The till's line for the history and the receipt: the cash handed over and the change given ("" without cash).
+
+    What each tender paid is in the order's payments, one per tender; the
+    cash handed over is known only here, so it is kept in the paid event's note.
+    """
+    if split.cash <= 0:
+        return ""
+    return _("cash handed over %(given)s, change %(change)s") % {
+        "given": format_money(split.cash_given), "change": format_money(split.change)}
 
 
 TENDER_ORDER = {"wallet": 0, CARD: 1, CASH: 2}

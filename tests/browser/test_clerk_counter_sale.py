@@ -1,4 +1,4 @@
-"""A clerk rings up a member at the counter on a phone (390 px): scan, member, coupon, points, cash, receipt.
+"""A clerk rings up a member at the counter on a phone (390 px): scan, member, coupon, points, card and cash, receipt.
 
 Setup is service calls; the clerk's steps are the real pages, typed as a
 barcode scanner types (the SKU, then Enter).
@@ -69,12 +69,21 @@ def test_a_clerk_rings_up_a_member_with_a_coupon_and_points_and_prints_the_recei
     assert fits_the_screen(page)
     screenshot("till")
 
-    page.locator('input[name="cash_given"]').fill("100")
+    # A mixed tender: ¥50 on the card, the other ¥40 in cash from a ¥50 note.
+    expect(page.locator('input[name="card_amount"]')).to_be_hidden()  # only a split asks for a card amount
+    page.locator('input[name="tender"][value="split"]').check()
+    page.locator('input[name="card_amount"]').fill("50")
+    page.locator('input[name="cash_given"]').fill("50")
+    expect(page.locator("[data-change-preview]")).to_contain_text("¥10.00")  # the change, worked out as typed
+    screenshot("till-split")
     page.locator('.pay-form button[type="submit"]').tap()
 
     expect(page).to_have_url(re.compile(r"/sales/\d+/$"))
     receipt = page.locator("article.receipt")
     expect(receipt).to_contain_text("有机大米")
+    expect(receipt.locator(".tender-line")).to_have_count(2)  # the card and the cash, each on its line
+    expect(receipt).to_contain_text("50.00")
+    expect(receipt).to_contain_text("40.00")
     expect(receipt).to_contain_text("10.00")  # the change, on the tender line
     expect(page.locator("[data-print]")).to_be_visible()  # the static script, allowed by the CSP
     assert fits_the_screen(page)
@@ -89,4 +98,5 @@ def test_a_clerk_rings_up_a_member_with_a_coupon_and_points_and_prints_the_recei
     assert (order.total, order.points_used, order.sales_staff, order.user) == (Decimal("90.00"), 1000, clerk, shopper)
     assert coupon.order_number == order.number
     assert Stock.objects.get(store=store, variant=variant).on_hand == 1
+    assert {p.provider: p.amount for p in order.payments.all()} == {"card": Decimal("50.00"), "cash": Decimal("40.00")}
     assert broken_responses == []
