@@ -177,15 +177,19 @@ def fact_totals(store_ids, start, end) -> dict:
     return _filled(rows[0] if rows else {})
 
 
-def daily_trend(store_ids, start, end) -> list[dict]:
-    rows = {row["day"]: row for row in facts(store_ids, start, end).values("day").annotate(**FACT_SUMS)}
+# What the trend charts and tables show; the store dashboard's "yesterday" needs every sum.
+TREND_SUMS = {"orders": Sum("orders"), "net": Sum("net")}
+
+
+def daily_trend(store_ids, start, end, sums=FACT_SUMS) -> list[dict]:
+    rows = {row["day"]: row for row in facts(store_ids, start, end).values("day").annotate(**sums)}
     days = (end - start).days + 1
     return [_filled(rows.get(start + timedelta(n), {"day": start + timedelta(n)})) for n in range(days)]
 
 
-def monthly_trend(store_ids, start, end) -> list[dict]:
+def monthly_trend(store_ids, start, end, sums=FACT_SUMS) -> list[dict]:
     """One row per calendar month of the range (the first and last may be partial), labelled by ``day``."""
-    rows = {row["month"]: row for row in rolled_up(store_ids, start, end, ("month",), FACT_SUMS)}
+    rows = {row["month"]: row for row in rolled_up(store_ids, start, end, ("month",), sums)}
     out, month = [], month_start(start)
     while month <= end:
         out.append(_filled({**rows.get(month, {}), "day": month, "month": month}))
@@ -193,11 +197,11 @@ def monthly_trend(store_ids, start, end) -> list[dict]:
     return out
 
 
-def trend(store_ids, start, end) -> tuple[str, list[dict]]:
-    """("day", one row a day) up to a quarter, ("month", one row a month) beyond."""
+def trend(store_ids, start, end, sums=TREND_SUMS) -> tuple[str, list[dict]]:
+    """("day", one row a day) up to a quarter, ("month", one row a month) beyond; orders and net only."""
     if (end - start).days + 1 <= DAILY_TREND_MAX_DAYS:
-        return "day", daily_trend(store_ids, start, end)
-    return "month", monthly_trend(store_ids, start, end)
+        return "day", daily_trend(store_ids, start, end, sums)
+    return "month", monthly_trend(store_ids, start, end, sums)
 
 
 def by_hour(store_ids, start, end) -> list[dict]:
