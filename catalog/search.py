@@ -17,11 +17,12 @@ Odd input — operators, quotes, NUL bytes, kilobytes of text — is cleaned
 first, and ``websearch_to_tsquery`` never raises on syntax.
 """
 
+import datetime as dt
 import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
@@ -53,10 +54,17 @@ def cjk_bigrams(text: str) -> list[str]:
     return pairs
 
 
-def with_bigrams(text: str) -> str:
-    """The text plus its Chinese bigrams, for the full-text side of the index."""
+def with_bigrams(text: str, *, characters_of: str = "") -> str:
+    """The text plus its Chinese bigrams, for the full-text side of the index.
+
+    ``characters_of`` (the name, brand, category and tags) also gives each of its Chinese
+    characters as a word, so that a one-character search (茶, 米, 鱼) is a full-text lookup
+    instead of a substring test on every product (400 ms at 100,000 products). Only those
+    short fields: a single character found somewhere in a description is noise, not a match.
+    """
     pairs = cjk_bigrams(text)
-    return f"{text} {' '.join(pairs)}" if pairs else text
+    singles = list(dict.fromkeys(_CJK_CHAR.findall(characters_of.lower())))
+    return " ".join(part for part in (text, " ".join(pairs), " ".join(singles)) if part)
 
 
 def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
@@ -82,13 +90,19 @@ def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
         default=Value(0),
         output_field=IntegerField(),
     )
-    match = _postgres_match(terms, every_term) if connection.vendor == "postgresql" else every_term
+    postgres = connection.vendor == "postgresql"
+    match = _postgres_match(terms, every_term) if postgres else every_term
+    newest_first = ["-created_at", "-id"]
+    if postgres and _tests_substrings(terms):
+        # A substring test costs microseconds per row. Walking the created_at index newest first,
+        # PostgreSQL would run it on every product until 1,000 match: 35,000 rows and 350 ms for
+        # "organic" on the 100k bench catalogue. Ordered by an expression that index cannot serve,
+        # it takes the trigram and full-text indexes instead and sorts only the matches (13 ms).
+        newest_first[0] = ExpressionWrapper(F("created_at") + Value(dt.timedelta(0)), output_field=DateTimeField()).desc()
     # Fetched once as a list: the page's count, brand facets and rows then look up at most
     # MAX_CANDIDATES primary keys (as one array parameter, shop/lookups.py) instead of each
     # running the match again.
-    candidates = list(
-        queryset.filter(match).order_by("-created_at", "-id").values_list("pk", flat=True)[:MAX_CANDIDATES]
-    )
+    candidates = list(queryset.filter(match).order_by(*newest_first).values_list("pk", flat=True)[:MAX_CANDIDATES])
     return queryset.filter(pk__any_of=candidates).annotate(rank=rank)
 
 
@@ -111,8 +125,15 @@ def _postgres_match(terms: list[str], every_term: Q) -> Q:
     return matches
 
 
+def _tests_substrings(terms: list[str]) -> bool:
+    """Whether _postgres_match tests substrings (alone, or beside full text) for these words."""
+    return any(not _fts_can_find(term) for term in terms) or all(len(term) >= 3 for term in terms)
+
+
 def _fts_can_find(term: str) -> bool:
-    """Whether the full-text index holds this word: a Chinese pair or run, or a Latin word."""
+    """Whether the full-text index holds this word: a Chinese character, pair or run, or a Latin word."""
+    if _CJK_CHAR.fullmatch(term):
+        return True  # a lone character: indexed for names, brands, categories and tags (with_bigrams)
     if _CJK_RUN.search(term):
         return _CJK_RUN.sub("", term) == "" or len(term) >= 3
     return len(term) >= 2 and not _CJK_CHAR.search(term)

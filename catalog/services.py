@@ -87,17 +87,19 @@ def build_search_document(product: Product) -> str:
 
     Lower-cased so that a plain substring test (trigram-indexed on
     PostgreSQL) finds "Tee" in "T恤 tee shirt" without case folding at query
-    time, and followed by its Chinese bigrams for full-text search.
+    time, and followed by its Chinese bigrams, and the single characters of
+    its name, brand, category and tags, for full-text search.
     """
     parts = [product.name]
     if product.brand_id:
         parts.append(product.brand.name)
     parts.append(product.category.name)
     parts.extend(tag.name for tag in product.tags.all())
+    naming = " ".join(parts)
     parts.extend(variant.sku for variant in product.variants.all())
     parts.append(product.summary)
     parts.append(product.description)
-    return with_bigrams(" ".join(part for part in parts if part).lower())
+    return with_bigrams(" ".join(part for part in parts if part).lower(), characters_of=naming)
 
 
 def make_thumbnails(*, image_id: int) -> bool:

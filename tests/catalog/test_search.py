@@ -121,3 +121,24 @@ def test_the_search_page_shows_results_with_prices(client, products):
     assert response.status_code == 200
     assert products["juice"].name in response.content.decode()
     assert "¥12.50" in response.content.decode()
+
+
+def test_a_single_chinese_character_is_looked_up_in_the_full_text_index_not_by_substring(products):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        found = search("米")
+
+    assert found == [products["rice"]]
+    candidates = captured.captured_queries[0]["sql"]
+    assert "@@" in candidates and "LIKE" not in candidates.upper()
+
+
+def test_a_single_character_matches_names_brands_categories_and_tags_but_not_descriptions():
+    named = ProductFactory(name="西湖龙井茶")
+    described = ProductFactory(name="玻璃杯", description="适合泡茶")
+    refresh_product_summary(product_ids=[named.pk, described.pk])
+
+    assert search("茶") == [named]
+    assert search("泡茶") == [described]

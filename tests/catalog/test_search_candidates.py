@@ -56,3 +56,13 @@ def test_the_search_page_counts_and_filters_within_the_candidates(client, few_ca
 
     assert response.status_code == 200
     assert len(response.context["listing"].page.object_list) == 4
+
+
+def test_a_common_latin_word_also_keeps_the_newest_matches_though_it_is_not_found_by_walking_the_date_index(
+    few_candidates,
+):
+    older = [ProductFactory(name=f"Organic oats {n}") for n in range(6)]
+
+    found = search("organic")
+
+    assert found == older[::-1][:4]
