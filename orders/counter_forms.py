@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import MAX_LINE_QUANTITY
-from orders.services.counter import SPLITS, Tender
+from orders.services.counter import Tender
 
 
 class ScanForm(forms.Form):
@@ -42,12 +42,6 @@ class PayForm(forms.Form):
                                      help_text=_("Card and cash only: the rest is paid in cash."))
     cash_given = forms.DecimalField(label=_("Cash handed over"), max_digits=12, decimal_places=2, required=False,
                                     min_value=Decimal("0.00"))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("tender") in SPLITS and data.get("card_amount") is None and "card_amount" not in self.errors:
-            self.add_error("card_amount", _("Enter what goes on the card (0 or more)."))
-        return data
 
 
 class StoreChoiceForm(forms.Form):

@@ -256,6 +256,8 @@ def split_tenders(tendered: Tendered, due: Decimal, *, wallet_paid: Decimal = ZE
         card = ZERO
     elif tender in SPLITS:
         card = tendered.card_amount
+        if card is None and due == 0:
+            card = ZERO  # stored value paid it all: nothing is left to split
         if card is None or card < 0:
             raise TenderError(_("Enter what goes on the card (0 or more)."), field="card_amount")
         if card > due:
