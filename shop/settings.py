@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     # Search words are counted in the cache; this adds them to catalog.SearchTerm (see catalog.search_terms).
     "flush-search-counts": {"task": "catalog.tasks.flush_search_counts_task", "schedule": 5 * 60},
     "check-low-stock": {"task": "stores.tasks.check_low_stock_task", "schedule": 5 * 60},
+    # Import jobs whose preview or application task was lost are queued again.
+    "resume-stalled-imports": {"task": "stores.tasks.resume_stalled_import_jobs_task", "schedule": 5 * 60},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders_task", "schedule": 60},
     "flush-outbox": {"task": "orders.tasks.flush_outbox_task", "schedule": 60},
     "nightly-membership": {"task": "orders.tasks.nightly_membership_task", "schedule": crontab(hour=3, minute=10)},

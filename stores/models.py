@@ -354,6 +354,9 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the running step (preview or application) was handed to the workers: a step still running long
+    # after is one whose task was lost, and the catch-up queues it again (resume_stalled_import_jobs).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

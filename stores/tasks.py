@@ -26,3 +26,11 @@ def apply_import_task(job_id: str) -> None:
     from stores.services.import_jobs import run_apply
 
     run_apply(job_id=job_id)
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
+def resume_stalled_import_jobs_task() -> int:
+    """Queue again the import steps whose task was lost (stores/services/import_jobs.py)."""
+    from stores.services.import_jobs import resume_stalled_import_jobs
+
+    return resume_stalled_import_jobs()

@@ -13,10 +13,12 @@ stores/services/imports.py; this module only runs them and records progress.
 import logging
 import uuid
 from dataclasses import asdict
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,7 +71,7 @@ def start_import(*, kind: str, data: bytes, filename: str, user, store_ids: list
     path = default_storage.save(f"imports/{job_id.hex}.{extension}", ContentFile(data))
     with transaction.atomic():
         job = ImportJob.objects.create(id=job_id, kind=kind, path=path, filename=filename[:200], created_by=user,
-                                       reason=reason[:200])
+                                       reason=reason[:200], queued_at=timezone.now())
         job.stores.set(store_ids)
     # Queued once the row is written (the view runs in autocommit): the worker must find what it is asked to preview.
     queue_task("stores.tasks.preview_import_task", job_id.hex)
@@ -145,7 +147,7 @@ def confirm_import(*, job_id, user) -> ImportJob:
         raise ImportJobError(_("Only a file whose preview shows no errors can be applied."))
     # The conditional update is the claim: of two clicks, one moves the job and queues the application.
     claimed = ImportJob.objects.filter(pk=job.pk, status=S.PREVIEWED).update(
-        status=S.APPLYING, processed_rows=0, finished_at=None)
+        status=S.APPLYING, processed_rows=0, finished_at=None, queued_at=timezone.now())
     if claimed:
         queue_task("stores.tasks.apply_import_task", job.pk.hex)
     job.refresh_from_db()
@@ -183,3 +185,31 @@ def run_apply(*, job_id) -> ImportJob | None:
     _finish(job, status=S.APPLIED, summary=plan.counts, processed_rows=len(rows), total_rows=len(rows))
     default_storage.delete(job.path)
     return job
+
+
+# A step not started this long after it was queued lost its task (the broker was down); one still running
+# after the tasks' time limit (stores/tasks.py) was killed, and its all-or-nothing transaction rolled back.
+NOT_STARTED_AFTER = timedelta(minutes=2)
+KILLED_AFTER = timedelta(minutes=15)
+
+
+def resume_stalled_import_jobs(*, limit: int = 50) -> int:
+    """Queue again the steps whose task was lost, so no upload waits for ever; safe to run at any time.
+
+    A repeated preview writes only the job; a repeated application finds the
+    job applied, or re-plans under the row locks, so nothing is written twice.
+    """
+    now = timezone.now()
+    stalled = ImportJob.objects.filter(
+        Q(status=S.QUEUED, queued_at__lt=now - NOT_STARTED_AFTER)
+        | Q(status__in=[S.PREVIEWING, S.APPLYING], queued_at__lt=now - KILLED_AFTER)
+    ).order_by("queued_at")[:limit]
+    count = 0
+    for job in stalled:
+        # Claimed by moving queued_at on: two catch-ups at once queue each step once.
+        if not ImportJob.objects.filter(pk=job.pk, status=job.status, queued_at=job.queued_at).update(queued_at=now):
+            continue
+        task = "stores.tasks.apply_import_task" if job.status == S.APPLYING else "stores.tasks.preview_import_task"
+        queue_task(task, job.pk.hex)
+        count += 1
+    return count

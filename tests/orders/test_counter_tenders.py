@@ -255,3 +255,20 @@ def test_a_clerk_splits_a_sale_between_card_and_cash_and_the_receipt_lists_each_
     text = returned.content.decode()
     assert "¥50.00 back to the card, ¥30.00 in cash from the till" in text
     assert "back through card at the counter" in text
+
+
+def test_the_admin_order_list_filters_counter_sales_by_their_payment_method(client, shop_store, manager, shopper):
+    from django.contrib.auth import get_user_model
+
+    variant = stocked_variant(store=shop_store, on_hand=4, price=Decimal("10.00"))
+    sale = ring_up_sale(basket=basket_of(shop_store, (variant, 1)), clerk=manager, tendered=Tendered("card"),
+                        expected_total=None)
+    online = buy(shopper, [(variant, 1)], pickup_choice(shop_store))
+    client.force_login(get_user_model().objects.create_superuser(username="hq", password="x", email="hq@example.com"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    listed = client.get(reverse("admin:orders_order_changelist"), {"payment_method__exact": "counter"})
+
+    assert [order.pk for order in listed.context["cl"].result_list] == [sale.pk]
+    assert online.number not in listed.content.decode()
+    assert "paid at the store counter" in listed.content.decode()  # the filter and the column read as words

@@ -189,3 +189,29 @@ def test_a_products_job_of_head_office_previews_and_applies(db):
     job.refresh_from_db()
     assert job.status == "applied" and job.summary["create"] == 1
     assert Variant.objects.filter(sku="PEACH-1").exists()
+
+
+def test_a_job_whose_task_was_lost_is_queued_again_by_the_catch_up(stores, managers, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stores.services import import_jobs
+
+    store_a, _store_b = stores
+    manager_a, _manager_b = managers
+    variant = stocked_variant(store=store_a, on_hand=10, price=Decimal("10.00"))
+    lost = []
+    monkeypatch.setattr(import_jobs, "queue_task", lambda name, *args: lost.append(name))  # the broker is down
+    job = start_import(kind="stock", data=write_csv(STOCK_HEADER, [["xuhui", variant.sku, "4"]]),
+                       filename="c.csv", user=manager_a, store_ids=[store_a.pk], reason="count")
+    assert ImportJob.objects.get(pk=job.pk).status == "queued"
+    monkeypatch.undo()
+
+    assert import_jobs.resume_stalled_import_jobs() == 0  # queued a moment ago: its task may still come
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=3))
+    assert import_jobs.resume_stalled_import_jobs() == 1
+
+    job.refresh_from_db()
+    assert lost == ["stores.tasks.preview_import_task"] and job.status == "previewed"
+    assert import_jobs.resume_stalled_import_jobs() == 0
