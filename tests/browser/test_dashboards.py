@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 
 from analytics import selectors
 from analytics.models import DailyHourFact, DailyProductFact, DailyStoreFact
-from stores.models import StoreStaff
+from analytics.services.facts import roll_up_months
+from stores.models import Store, StoreStaff
 from tests.browser.steps import fits_the_screen
 from tests.browser.test_clerk_pickup import log_in
 from tests.conftest import SHOPPER_PASSWORD
@@ -29,6 +30,8 @@ def chain(transactional_db):
     """Five stores with 30 days of varied facts; a manager of the first and a head-office user, both verified."""
     stores = [StoreFactory(code=f"s{n}", name=name, region=region) for n, (name, region) in
               enumerate(zip(["上海徐汇店", "上海静安店", "北京朝阳店", "广州天河店", "杭州西湖店"], REGIONS, strict=True))]
+    # The online warehouse ships for the whole chain: on the HQ page apart from the shops, in the totals.
+    stores.append(StoreFactory(code="w0", name="线上旗舰仓", region="江苏省 苏州市", kind=Store.Kind.WAREHOUSE))
     products = [ProductFactory(name=name) for name in ["鲜牛奶 1L", "有机鸡蛋 10枚", "全麦面包", "苹果 500g", "酸奶"]]
     yesterday = selectors.today() - timedelta(days=1)
     for index, store in enumerate(stores):
@@ -46,6 +49,7 @@ def chain(transactional_db):
             for hour in range(9, 22):
                 DailyHourFact.objects.create(day=day, store=store, hour=hour, orders=1 + abs(hour - 15) % 5,
                                              net=Decimal(100 + 40 * (6 - abs(hour - 15) % 7)))
+    roll_up_months(first_day=yesterday - timedelta(days=29), last_day=yesterday)
     stocked_variant(store=stores[0], on_hand=2, name="低库存的酱油")
     User = get_user_model()
     manager = User.objects.create_user(username="mgr", email="mgr@example.com", password=SHOPPER_PASSWORD,
@@ -77,6 +81,8 @@ def test_the_dashboards_draw_their_charts_on_a_phone_and_a_laptop(browser, live_
             page.wait_for_timeout(600)  # ECharts animates its first frame
             page.screenshot(path=str(SHOTS / f"dashboard_{shot}_{name}.png"), full_page=True)
             assert page.locator(".an-chart canvas").count() == (2 if shot == "store" else 5)
+            if shot == "hq":
+                assert page.locator("#warehouses").count() == 1
             assert fits_the_screen(page)
             assert problems == []
         finally:
