@@ -605,6 +605,42 @@ def staff_report(store_ids, start, end) -> list[Table]:
     return [table]
 
 
+def traffic_report(store_ids, start, end, hq=False) -> list[Table]:
+    """The online shop's funnel by traffic source and its page views by page type, per day summed over the range.
+
+    Visits belong to no store, so this is head office's report only (the views refuse it to anyone else).
+    Conversion is paid orders over product views; the paid step comes from Order.source.
+    """
+    from analytics.models import DailyFunnel, DailyTraffic
+    from analytics.services.traffic import ALL_SOURCES
+
+    if not hq:
+        return []
+    rows = (DailyFunnel.objects.filter(day__gte=start, day__lte=end).values("source")
+            .annotate(views=Sum("product_views"), carts=Sum("add_to_cart"), checkouts=Sum("checkout_started"),
+                      paid=Sum("paid")).order_by("-paid", "-views", "source"))
+    funnel = Table(_("Funnel by source"), [_("Source"), _("Product views"), _("Added to cart"),
+                                           _("Checkouts started"), _("Paid orders"), _("Conversion %")])
+    everyone = None
+    for row in rows:
+        line = [row["source"] or _("Direct"), row["views"], row["carts"], row["checkouts"], row["paid"],
+                percent(row["paid"], row["views"])]
+        if row["source"] == ALL_SOURCES:
+            everyone = line
+            everyone[0] = _("All sources")
+        else:
+            funnel.rows.append(line)
+    if everyone:
+        funnel.rows.append(everyone)
+    pages = Table(_("Page views by page type"), [_("Page type"), _("Page views"), _("Unique visitors (daily, summed)")])
+    for row in (DailyTraffic.objects.filter(day__gte=start, day__lte=end).values("page_type")
+                .annotate(views=Sum("page_views"), visitors=Sum("visitors")).order_by("-views", "page_type")):
+        pages.rows.append([row["page_type"], row["views"], row["visitors"]])
+    return [funnel, pages]
+
+
+HQ_ONLY_REPORTS = {"traffic"}
+
 REPORTS = {
     "sales": (gettext_lazy("Sales trend"), sales_report),
     "regions": (gettext_lazy("Regions and stores"), region_report),
@@ -613,7 +649,14 @@ REPORTS = {
     "customers": (gettext_lazy("Customers"), customer_report),
     "campaigns": (gettext_lazy("Promotions and coupons"), campaign_report),
     "staff": (gettext_lazy("Staff sales"), staff_report),
+    "traffic": (gettext_lazy("Traffic and funnel"), traffic_report),
 }
+
+
+def reports_for(user) -> list[tuple[str, str]]:
+    """(key, title) of the reports this person may open."""
+    hq = is_hq(user)
+    return [(key, title) for key, (title, _f) in REPORTS.items() if hq or key not in HQ_ONLY_REPORTS]
 
 
 def build_report(name: str, store_ids, start, end, *, period="day", hq=False) -> list[Table]:
@@ -621,6 +664,6 @@ def build_report(name: str, store_ids, start, end, *, period="day", hq=False) ->
     _title, function = REPORTS[name]
     if name == "sales":
         return function(store_ids, start, end, period)
-    if name in ("customers", "campaigns"):
+    if name in ("customers", "campaigns", "traffic"):
         return function(store_ids, start, end, hq=hq)
     return function(store_ids, start, end)

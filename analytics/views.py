@@ -130,7 +130,7 @@ def hq_dashboard(request):
 
 
 def _report_args(request, name, data, form_class=ReportForm):
-    if name not in selectors.REPORTS:
+    if name not in selectors.REPORTS or (name in selectors.HQ_ONLY_REPORTS and not selectors.is_hq(request.user)):
         raise Http404
     store_ids = _scope(request)
     form = _form(form_class, request, data, store_ids)
@@ -141,7 +141,7 @@ def _report_args(request, name, data, form_class=ReportForm):
 def report_index(request):
     _scope(request)
     return _page(request, "analytics/report_index.html", {
-        "title": _("Reports"), "reports": [(key, title) for key, (title, _f) in selectors.REPORTS.items()],
+        "title": _("Reports"), "reports": selectors.reports_for(request.user),
     })
 
 
@@ -156,8 +156,7 @@ def report(request, name):
     charts = {f"chart-{table.chart}": table_chart(table) for table in tables if table.chart and table.rows}
     return _page(request, "analytics/report.html", {
         "title": selectors.REPORTS[name][0], "name": name, "form": form, "tables": tables, "start": start,
-        "end": end, "charts": charts, "chart_ids": list(charts), "reports": [
-            (key, title) for key, (title, _f) in selectors.REPORTS.items()],
+        "end": end, "charts": charts, "chart_ids": list(charts), "reports": selectors.reports_for(request.user),
         "query": request.GET.urlencode(),
     })
 

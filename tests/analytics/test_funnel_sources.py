@@ -114,3 +114,34 @@ def test_a_source_whose_order_turns_out_to_belong_to_another_day_goes_back_to_ze
 
     assert DailyFunnel.objects.get(day=day, source="douyin").paid == 0
     assert DailyFunnel.objects.get(day=day, source=ALL_SOURCES).paid == 0
+
+
+def test_head_office_reads_the_funnel_per_source_and_a_store_manager_cannot_open_it(client):
+    from django.urls import reverse
+
+    from analytics.services.traffic import Hit, flush_traffic, record_hit
+    from tests.analytics.facts_data import head_office, manager_of
+
+    day = shop_today()
+    for n in range(4):
+        record_hit(Hit(day=day, page_type="product", source="weibo", visitor=f"w{n}"))
+    record_hit(Hit(day=day, page_type="product", source="", visitor="d0"))
+    [goods] = products(1)
+    store = StoreFactory()
+    order = make_order(user=member("buyer"), store=store, variants=[goods], paid_at=at(day, 0, 10))
+    Order.objects.filter(pk=order.pk).update(source="weibo")
+    flush_traffic()
+
+    client.force_login(head_office())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("analytics:report", args=["traffic"]),
+                          {"start": day.isoformat(), "end": day.isoformat()})
+    funnel, pages = response.context["tables"]
+    assert funnel.rows[0][:5] == ["weibo", 4, 0, 0, 1] and funnel.rows[0][5] == Decimal("25.0")
+    assert funnel.rows[-1][0] == "All sources" and funnel.rows[-1][1] == 5 and funnel.rows[-1][4] == 1
+    assert ["product", 5, 5] in pages.rows
+
+    client.force_login(manager_of(store))
+    assert client.get(reverse("analytics:report", args=["traffic"])).status_code == 404
+    listed = client.get(reverse("analytics:reports")).context["reports"]
+    assert "traffic" not in [key for key, _title in listed]
