@@ -21,7 +21,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -63,8 +63,10 @@ def _figures(rows) -> dict:
 
 def report_summary(*, day: dt.date, store: Store | None) -> dict:
     """The report's figures as JSON-safe values (money as strings, exact)."""
-    facts = DailyStoreFact.objects.filter(day=day)
-    products = DailyProductFact.objects.filter(day=day)
+    # From the primary: the facts were built a moment ago, and a replica may not have them yet.
+    primary = router.db_for_write(DailyStoreFact)
+    facts = DailyStoreFact.objects.using(primary).filter(day=day)
+    products = DailyProductFact.objects.using(primary).filter(day=day)
     if store is not None:
         facts, products = facts.filter(store=store), products.filter(store=store)
     summary = {"day": day.isoformat(), "store": store.name if store else "", "total": _figures(facts)}
@@ -165,7 +167,8 @@ def send_report_message(message) -> None:
     Called by orders.services.notifications once the outbox has claimed the message; raising leaves the
     message to the outbox's retry. A report deleted since is skipped.
     """
-    report = SalesReport.objects.select_related("store").filter(pk=message.params.get("report")).first()
+    primary = router.db_for_write(SalesReport)  # written just before the outbox handed this over
+    report = SalesReport.objects.using(primary).select_related("store").filter(pk=message.params.get("report")).first()
     recipients = list(message.params.get("to") or [])
     if report is None or not recipients:
         return
