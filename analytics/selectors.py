@@ -192,7 +192,9 @@ def monthly_trend(store_ids, start, end, sums=FACT_SUMS) -> list[dict]:
     rows = {row["month"]: row for row in rolled_up(store_ids, start, end, ("month",), sums)}
     out, month = [], month_start(start)
     while month <= end:
-        out.append(_filled({**rows.get(month, {}), "day": month, "month": month}))
+        # A month the range cuts is flagged: its few days would otherwise read as a collapse in sales.
+        is_partial = month < start or next_month(month) - timedelta(days=1) > end
+        out.append(_filled({**rows.get(month, {}), "day": month, "month": month, "is_partial": is_partial}))
         month = next_month(month)
     return out
 

@@ -56,8 +56,9 @@ def line_chart(rows, label_key, series, kind="line"):
 
 def trend_chart(trend, by="day"):
     label = "%Y-%m" if by == "month" else "%m-%d"
-    return line_chart([{**row, "day": row["day"].strftime(label)} for row in trend], "day",
-                      [("net", _("Net sales")), ("orders", _("Orders"))])
+    # A month only partly in the range is starred here and explained under the chart.
+    return line_chart([{**row, "day": row["day"].strftime(label) + ("*" if row.get("is_partial") else "")}
+                       for row in trend], "day", [("net", _("Net sales")), ("orders", _("Orders"))])
 
 
 def hour_chart(hours):

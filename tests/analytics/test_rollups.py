@@ -1,6 +1,8 @@
 """Monthly roll-ups: always the sum of their days, corrected with them, and read by the dashboards over long ranges."""
 
 import datetime as dt
+import json
+import re
 import random
 from decimal import Decimal
 
@@ -149,3 +151,19 @@ def test_the_trend_is_per_day_up_to_a_quarter_and_per_month_beyond():
 ])
 def test_a_range_splits_into_whole_months_and_the_days_around_them(start, end, days, months):
     assert selectors.month_spans(start, end) == (days, months)
+
+
+def test_a_month_the_range_cuts_is_starred_on_the_hq_dashboards_trend(client):
+    from django.urls import reverse
+
+    from tests.analytics.facts_data import head_office
+
+    store = StoreFactory()
+    client.force_login(head_office())
+    response = client.get(reverse("analytics:hq-dashboard"), {"start": "2025-12-15", "end": "2026-11-30",
+                                                              "store": store.pk})
+    trend = response.context["trend"]
+    assert [row["is_partial"] for row in trend] == [True] + [False] * 11
+    labels = json.loads(re.search(r'<script id="chart-trend" type="application/json">(.*?)</script>',
+                                  response.content.decode(), re.DOTALL)[1])["labels"]
+    assert labels[0] == "2025-12*" and labels[-1] == "2026-11"
