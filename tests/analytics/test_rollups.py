@@ -167,3 +167,13 @@ def test_a_month_the_range_cuts_is_starred_on_the_hq_dashboards_trend(client):
     labels = json.loads(re.search(r'<script id="chart-trend" type="application/json">(.*?)</script>',
                                   response.content.decode(), re.DOTALL)[1])["labels"]
     assert labels[0] == "2025-12*" and labels[-1] == "2026-11"
+
+
+def test_the_totals_of_a_range_over_months_and_days_are_one_row_equal_to_the_days_sum():
+    from tests.analytics.facts_data import store_fact
+
+    store = StoreFactory()
+    for day in (dt.date(2026, 3, 30), dt.date(2026, 4, 2), dt.date(2026, 4, 29), dt.date(2026, 5, 3)):
+        store_fact(store, day, net="10.00", orders=1)
+    totals = selectors.fact_totals([store.pk], dt.date(2026, 3, 30), dt.date(2026, 5, 3))
+    assert (totals["orders"], totals["net"]) == (4, D("40.00"))
