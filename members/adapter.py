@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from members.models import MemberProfile
 from members.forms import PhoneNumberField, normalise_mobile
 from members.services import ensure_member
+from members.services.accounts import discard_unproved_sign_up
 from members.sms import send_sms
 
 PENDING_PHONE_SESSION_KEY = "members_pending_phone"
@@ -64,7 +65,7 @@ class RateLimitedPhoneVerificationStage(PhoneVerificationStage):
             if self.login.signup and self.login.user is not None and self.login.user.pk:
                 # The account this sign-up just made can be proved by no code now: drop it rather than
                 # keep an account nobody can log in to (and whose email would look taken).
-                self.login.user.delete()
+                discard_unproved_sign_up(user_id=self.login.user.pk)
             return headed_redirect_response("account_signup"), False
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -225,3 +226,15 @@ def anonymise_member(*, user) -> MemberProfile:
     for path in getattr(settings, "MEMBERS_ERASURE_HOOKS", []):
         import_string(path)(user)
     return member
+
+
+def discard_unproved_sign_up(*, user_id: int) -> bool:
+    """Delete an account a sign-up made moments ago whose number can be proved by no code now
+    (texted too recently); True if it went. Anything already hanging on it (a ledger entry)
+    keeps it, since such an account is no longer "just made"."""
+    try:
+        with transaction.atomic():
+            deleted, _count = get_user_model().objects.filter(pk=user_id, member__phone="").delete()
+    except (ProtectedError, IntegrityError):
+        return False
+    return bool(deleted)
