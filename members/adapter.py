@@ -122,16 +122,21 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- text messages -------------------------------------------------------
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(phone, _("Your verification code is %(code)s. Do not share it with anyone.") % {"code": code})
+        send_sms(
+            phone, _("Your verification code is %(code)s. Do not share it with anyone.") % {"code": code},
+            template="verification_code", params={"code": code},
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         # Asked for a log-in code for a number no account uses: say so, and where to sign up.
-        send_sms(phone, _("No account uses this number yet. Sign up at %(url)s") % {"url": self._absolute("account_signup")})
+        url = self._absolute("account_signup")
+        send_sms(phone, _("No account uses this number yet. Sign up at %(url)s") % {"url": url},
+                 template="unknown_account", params={"url": url})
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        send_sms(phone, _("This number already has an account. Log in with a code at %(url)s") % {
-            "url": self._absolute("account_request_login_code"),
-        })
+        url = self._absolute("account_request_login_code")
+        send_sms(phone, _("This number already has an account. Log in with a code at %(url)s") % {"url": url},
+                 template="account_exists", params={"url": url})
 
     # --- helpers -------------------------------------------------------------
 

@@ -192,3 +192,11 @@ def test_signing_up_twice_within_seconds_asks_for_patience_and_keeps_no_half_mad
     assert not get_user_model().objects.filter(email="lin@example.com").exists()
     page = client.get(SIGNUP_URL)
     assert [m.level_tag for m in page.context["messages"]] == ["error"]
+
+
+def test_each_text_names_its_template_and_parameters_for_a_mainland_gateway(client, text_outbox):
+    sign_up(client)
+
+    message = text_outbox[0]
+    assert message.template == "verification_code"
+    assert message.params == {"code": code_in(message)}
