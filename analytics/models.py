@@ -99,7 +99,9 @@ class DailyProductFact(models.Model):
 
     day = models.DateField(_("day"))
     store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+",
+    )
     units = models.PositiveIntegerField(_("units"), default=0)
     orders = models.PositiveIntegerField(_("orders"), default=0)
     gross = money_field(_("gross sales"))
@@ -237,7 +239,9 @@ class ExportJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+",
+    )
     report = models.CharField(_("report"), max_length=40)
     params = models.JSONField(_("filters"), default=dict)
     file_format = models.CharField(_("format"), max_length=4, default="xlsx")

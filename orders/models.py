@@ -19,8 +19,10 @@ MAX_LINE_QUANTITY = 99
 class Cart(models.Model):
     """A member's cart. A guest's cart lives in the session until they log in."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="cart",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("cart")
@@ -31,12 +33,15 @@ class Cart(models.Model):
 
 
 class CartLine(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.CASCADE, related_name="+",
+    )
     quantity = models.PositiveSmallIntegerField(
+        _("quantity"),
         validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
     )
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
         ordering = ["added_at", "id"]
@@ -133,7 +138,7 @@ class Order(models.Model):
     store = models.ForeignKey(
         "stores.Store", verbose_name=_("fulfilling store"), on_delete=models.PROTECT, related_name="orders"
     )
-    checkout_token = models.UUIDField(unique=True, editable=False)
+    checkout_token = models.UUIDField(_("checkout token"), unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_index=True)
     # The staff member who made the sale (导购): at the counter, or through their share link.
     sales_staff = models.ForeignKey(
@@ -245,8 +250,10 @@ class OrderLine(models.Model):
     net amounts and give back the points share.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+",
+    )
     product_name = models.CharField(_("product"), max_length=200)
     sku = models.CharField(_("SKU"), max_length=64)
     options = models.CharField(_("options"), max_length=200, blank=True)
@@ -307,7 +314,7 @@ class OrderAdjustment(models.Model):
         POINTS = "points", _("points")
         FLOOR = "floor", _("discount limited to the order value")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="adjustments")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="adjustments")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     params = models.JSONField(_("details"), default=dict, blank=True)
     amount = money_field(_("amount"))
@@ -331,8 +338,12 @@ class OrderAdjustment(models.Model):
 class OrderLineAdjustment(models.Model):
     """One order line's share of one adjustment: why this line costs what it does."""
 
-    adjustment = models.ForeignKey(OrderAdjustment, on_delete=models.CASCADE, related_name="allocations")
-    line = models.ForeignKey("OrderLine", on_delete=models.CASCADE, related_name="allocations")
+    adjustment = models.ForeignKey(
+        OrderAdjustment, verbose_name=_("adjustment"), on_delete=models.CASCADE, related_name="allocations",
+    )
+    line = models.ForeignKey(
+        "OrderLine", verbose_name=_("order line"), on_delete=models.CASCADE, related_name="allocations",
+    )
     amount = money_field(_("amount"))
 
     class Meta:
@@ -347,7 +358,7 @@ class OrderLineAdjustment(models.Model):
 class OrderEvent(models.Model):
     """History: every status change and staff action, with who and when."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -376,7 +387,7 @@ class Payment(models.Model):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(_("provider"), max_length=30)
     amount = money_field(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -390,7 +401,7 @@ class Payment(models.Model):
     refunded_amount = money_field(_("refunded"), default=Decimal("0.00"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -443,7 +454,7 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds")
     key = models.CharField(_("once-only key"), max_length=100, unique=True)
     amount = money_field(_("amount"))
     points = models.PositiveIntegerField(_("points given back"), default=0)
@@ -451,7 +462,7 @@ class Refund(models.Model):
     restock = models.BooleanField(_("returned to stock"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -472,8 +483,10 @@ class RefundPayment(models.Model):
     after commit by a task keyed on this row, and its answer recorded here.
     """
 
-    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="legs")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refund_legs")
+    refund = models.ForeignKey(Refund, verbose_name=_("refund"), on_delete=models.CASCADE, related_name="legs")
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refund_legs",
+    )
     amount = money_field(_("amount"))
     status = models.CharField(_("status"), max_length=10, choices=Refund.Status.choices, default=Refund.Status.PENDING)
     provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
@@ -492,8 +505,10 @@ class RefundPayment(models.Model):
 
 
 class RefundLine(models.Model):
-    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
+    refund = models.ForeignKey(Refund, verbose_name=_("refund"), on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="refund_lines",
+    )
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     amount = money_field(_("amount"))
     points = models.PositiveIntegerField(_("points"), default=0)
@@ -511,14 +526,14 @@ class ReturnRequest(models.Model):
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="return_requests")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="return_requests")
     reason = models.CharField(_("reason"), max_length=500)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     staff_note = models.CharField(_("staff note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
