@@ -580,7 +580,8 @@ class OutboxMessage(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.order_id}"
+        # A message about no order (a report, a back-in-stock notice) has no order number to show.
+        return f"{self.kind} #{self.order_id}" if self.order_id else f"{self.kind} ({self.pk})"
 
 
 def new_checkout_token() -> uuid.UUID:
