@@ -96,3 +96,36 @@ def staff_user(db):
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="catalog"))
     return user
+
+
+# The chain's online warehouse and its everyday store, a delivery method and the shopper's address:
+# what checkout tests in every app place orders with. A module may define its own to differ.
+@pytest.fixture
+def warehouse(db):
+    from stores.models import Store
+    from tests.factories import StoreFactory
+
+    return StoreFactory(code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False)
+
+
+@pytest.fixture
+def store(db):
+    from tests.factories import StoreFactory
+
+    return StoreFactory(code="xuhui", name="上海徐汇店", priority=10)
+
+
+@pytest.fixture
+def express(db):
+    from decimal import Decimal
+
+    from tests.factories import ShippingMethodFactory
+
+    return ShippingMethodFactory(code="express", free_over=Decimal("99.00"))
+
+
+@pytest.fixture
+def address(shopper):
+    from tests.factories import AddressFactory
+
+    return AddressFactory(user=shopper, is_default=True)

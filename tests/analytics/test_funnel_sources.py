@@ -13,32 +13,11 @@ from orders.models import Order
 from shop.traffic_source import SOURCE_COOKIE
 from stores.models import Stock
 from tests.analytics.orders_for_facts import at, make_order, member, products
-from stores.models import Store
-from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
+from tests.factories import StoreFactory, stocked_variant
 from tests.orders.browser_form import browser_form_data
 
 pytestmark = pytest.mark.django_db
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
-
-
-@pytest.fixture
-def warehouse(db):
-    return StoreFactory(code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False)
-
-
-@pytest.fixture
-def store(db):
-    return StoreFactory(code="xuhui", name="上海徐汇店", priority=10)
-
-
-@pytest.fixture
-def express(db):
-    return ShippingMethodFactory(code="express", free_over=Decimal("99.00"))
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper, is_default=True)
 
 
 @pytest.fixture

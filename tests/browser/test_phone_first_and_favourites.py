@@ -21,7 +21,6 @@ from orders.services import add_to_cart
 from orders.services.cart import MemberCart
 from tests.browser.conftest import PHONE
 from tests.browser.steps import fits_the_screen
-from tests.conftest import SHOPPER_PASSWORD
 from tests.factories import AddressFactory, ShippingMethodFactory, stocked_variant
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,6 @@ from catalog.reviews import publish_reviews, reject_reviews, reply_to_review, vo
 from orders.models import Order
 from orders.services.membership import count_order
 from tests.factories import png_bytes, stocked_variant
-from tests.orders.conftest import address, express, warehouse  # noqa: F401 (fixtures)
 from tests.orders.test_counting import completed
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.orders.conftest import address, express, store, warehouse  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

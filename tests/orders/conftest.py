@@ -1,33 +1,9 @@
 import uuid
-from decimal import Decimal
 
-import pytest
 
 from orders.models import Order
 from orders.services import CheckoutChoice, add_to_cart, place_order
 from orders.services.cart import MemberCart
-from stores.models import Store
-from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory
-
-
-@pytest.fixture
-def warehouse(db):
-    return StoreFactory(code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False)
-
-
-@pytest.fixture
-def store(db):
-    return StoreFactory(code="xuhui", name="上海徐汇店", priority=10)
-
-
-@pytest.fixture
-def express(db):
-    return ShippingMethodFactory(code="express", free_over=Decimal("99.00"))
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper, is_default=True)
 
 
 def delivery_choice(address, method, payment="online", **kwargs):

@@ -12,7 +12,6 @@ from orders.models import Order
 from stores.models import Stock, StoreStaff
 from tests.factories import StoreFactory, stocked_variant
 from tests.orders.browser_form import browser_form_data
-from tests.orders.conftest import address, express, warehouse  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

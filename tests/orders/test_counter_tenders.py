@@ -19,7 +19,7 @@ from orders.services.refunds import refund_order
 from stores.models import Stock, StoreStaff
 from tests.factories import StoreFactory, stocked_variant
 from tests.orders.browser_form import browser_form_data
-from tests.orders.conftest import address, buy, express, pickup_choice, store, warehouse  # noqa: F401 (fixtures)
+from tests.orders.conftest import buy, pickup_choice
 
 pytestmark = pytest.mark.django_db
 

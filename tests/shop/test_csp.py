@@ -7,8 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from stores.models import Store
-from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
+from tests.factories import stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 
 pytestmark = pytest.mark.django_db
@@ -49,21 +48,6 @@ def assert_lives_with_the_policy(response):
         allowed = nonces if tag == "script" else style_nonces
         assert nonce and nonce in allowed, f"inline <{tag}{attributes}> without the response's nonce"
     assert not INLINE_HANDLER.search(page), INLINE_HANDLER.search(page).group(0)
-
-
-@pytest.fixture
-def warehouse(db):
-    return StoreFactory(code="online", name="线上旗舰仓", kind=Store.Kind.WAREHOUSE, priority=1, is_pickup_enabled=False)
-
-
-@pytest.fixture
-def express(db):
-    return ShippingMethodFactory(code="express", free_over=Decimal("99.00"))
-
-
-@pytest.fixture
-def address(shopper):
-    return AddressFactory(user=shopper, is_default=True)
 
 
 @pytest.fixture
