@@ -510,20 +510,27 @@ def _create_order(user_id, token, choice: CheckoutChoice, priced: PricedCart, st
         wallet_amount=priced.wallet_amount,
         expires_at=None if is_cod else timezone.now() + _time_to_pay(choice.payment_method),
     )
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(number=_new_number(), **fields)
-            break
-        except IntegrityError as err:
-            if "checkout_token" in str(err):
-                raise
-            continue  # the random number was taken: draw another
-    else:
-        raise CheckoutError(_("Could not number the order; please try again."))
+    order = _create_numbered_order(fields)
     _store_lines_and_shares(order, priced)
     OrderEvent.objects.create(order=order, to_status=status, actor_id=user_id, note=_("Order placed"))
     return order
+
+
+def _create_numbered_order(fields: dict, *, error: type[CheckoutError] = CheckoutError) -> Order:
+    """Insert the order under a fresh random number, drawing another when one is taken.
+
+    A clash on the checkout token is a repeated checkout and is raised as it is; five
+    taken numbers in a row raise ``error``.
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=_new_number(), **fields)
+        except IntegrityError as err:
+            if "checkout_token" in str(err):
+                raise
+            # the random number was taken: draw another
+    raise error(_("Could not number the order; please try again."))
 
 
 def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:

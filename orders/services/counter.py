@@ -37,7 +37,7 @@ from orders.exceptions import CheckoutError, PricesChanged
 from orders.models import MAX_LINE_QUANTITY, Order, OrderEvent, Payment
 from orders.pricing import PricedCart, applied_coupon
 from orders.services.checkout import (
-    CheckoutChoice, _new_number, _store_lines_and_shares, price_with_coupons, promotion_uses,
+    CheckoutChoice, _create_numbered_order, _store_lines_and_shares, price_with_coupons, promotion_uses,
 )
 from shop.money import format_money, to_money
 from stores.models import Store
@@ -422,17 +422,7 @@ def _create_counter_order(user_id, token, priced: PricedCart, store: Store, cler
         subtotal=priced.subtotal, discount_total=priced.discount_total, shipping_fee=priced.shipping_fee,
         total=priced.total, points_used=priced.points_used, wallet_amount=priced.wallet_amount, expires_at=None,
     )
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(number=_new_number(), **fields)
-            break
-        except IntegrityError as err:
-            if "checkout_token" in str(err):
-                raise
-            continue  # the random number was taken: draw another
-    else:
-        raise CounterError(_("Could not number the order; please try again."))
+    order = _create_numbered_order(fields, error=CounterError)
     _store_lines_and_shares(order, priced)
     OrderEvent.objects.create(order=order, to_status=order.status, actor=clerk, note=_("Rung up at the counter"))
     return order
