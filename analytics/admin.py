@@ -11,18 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
 from analytics.models import ExportJob, SalesReport
+from shop.admin_mixins import ReadOnlyAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return bool(selectors.visible_store_ids(request.user))
 

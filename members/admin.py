@@ -44,23 +44,11 @@ from members.models import (
     WalletTopUp,
 )
 from members.services.wallet import TOP_UP_MAX, TOP_UP_MIN
+from shop.admin_mixins import ReadOnlyAdminMixin
 from shop.money import format_money as money
 
 RECENT_ENTRIES = 20  # ledger rows shown on a member's page; the full ledgers have their own lists
 POINTS_ADJUST_LIMIT = 10_000_000
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by services: staff may look, never add, edit or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- filters of the member list ------------------------------------------------------

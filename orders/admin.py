@@ -48,6 +48,7 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.payments.providers import PROVIDER_LABELS, provider_label
+from shop.admin_mixins import ReadOnlyAdminMixin
 from shop.money import format_money as money
 from stores.admin_scoping import StoreScopedAdminMixin
 from stores.exceptions import StockError
@@ -58,19 +59,6 @@ DOMAIN_ERRORS = (OrderError, StockError)
 
 def status_label(value: str) -> str:
     return Order.Status(value).label if value in Order.Status.values else value
-
-
-class ReadOnlyAdminMixin:
-    """Rows that only services write: staff look at them, and act only through pages that call services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def render_action_page(model_admin, request, *, title, form, template, **context):

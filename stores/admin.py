@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shop.admin_mixins import ReadOnlyAdminMixin
 from stores import services
 from stores.admin_forms import AdjustStockForm, ReceiveStockForm
 from stores.admin_scoping import StoreListScopedAdminMixin, StoreScopedAdminMixin
@@ -212,7 +213,7 @@ class StockAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StockMovementAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     store_fields = ("stock__store",)
     list_display = ["created_at", "stock", "reason", "on_hand_change", "reserved_change", "reference", "note", "created_by_"]
     list_filter = ["reason", "stock__store"]
@@ -224,18 +225,9 @@ class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def created_by_(self, movement):
         return movement.created_by or ""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class LowStockAlertAdmin(StoreScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     store_fields = ("stock__store",)
     """The admin notice: which rows fell to their threshold, when, and who was mailed."""
 
@@ -271,15 +263,6 @@ class LowStockAlertAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
                            "sku": alert.stock.variant.sku, "quantity": quantity})
         return format_html('<a href="{}?{}">{}</a>', reverse("admin:stores_transfer_request"), query,
                            gettext("Request a transfer from %(store)s") % {"store": spare.store})
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- transfers and stocktakes --------------------------------------------------------------
