@@ -120,13 +120,12 @@ def _postgres_match(terms: list[str], every_term: Q) -> Q:
     # Product.search_vector is stored and GIN-indexed (catalog/migrations/0004).
     tsquery = SearchQuery(_fts_query(terms), config=SEARCH_CONFIG, search_type="websearch")
     matches = Q(search_vector=tsquery)
-    if all(len(term) >= 3 for term in terms):
-        matches |= every_term
-    return matches
+    return matches | every_term if _tests_substrings(terms) else matches
 
 
 def _tests_substrings(terms: list[str]) -> bool:
-    """Whether _postgres_match tests substrings (alone, or beside full text) for these words."""
+    """Whether these words are tested as substrings: alone (full text cannot see one of them), or beside
+    full text when every word is long enough for the trigram index (prefixes, parts of SKU codes)."""
     return any(not _fts_can_find(term) for term in terms) or all(len(term) >= 3 for term in terms)
 
 
