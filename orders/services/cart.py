@@ -87,6 +87,13 @@ class MemberCart(CartStore):
     def __init__(self, user):
         self.user = user
 
+    def _changed(self) -> None:
+        # The badge count read with the user row (orders.auth_backends) no longer holds.
+        try:
+            del self.user.cart_units
+        except AttributeError:
+            pass
+
     def _cart(self) -> Cart:
         cart, _ = Cart.objects.get_or_create(user=self.user)
         return cart
@@ -95,6 +102,7 @@ class MemberCart(CartStore):
         return dict(CartLine.objects.filter(cart__user=self.user).values_list("variant_id", "quantity"))
 
     def add(self, variant_id: int, quantity: int) -> None:
+        self._changed()
         # Adding more of an item already in the cart (the common case) is this one guarded
         # UPDATE: two tabs adding at once can never pass the cap together.
         if CartLine.objects.filter(
@@ -123,12 +131,15 @@ class MemberCart(CartStore):
         raise CartError(_("The cart changed while you were adding; please try again."))
 
     def set(self, variant_id: int, quantity: int) -> None:
+        self._changed()
         CartLine.objects.filter(cart__user=self.user, variant_id=variant_id).update(quantity=quantity)
 
     def remove(self, variant_id: int) -> None:
+        self._changed()
         CartLine.objects.filter(cart__user=self.user, variant_id=variant_id).delete()
 
     def clear(self) -> None:
+        self._changed()
         CartLine.objects.filter(cart__user=self.user).delete()
 
 
@@ -256,5 +267,10 @@ def cart_items(cart: CartStore) -> list[CartItem]:
 def cart_count(request) -> int:
     """Units in the cart, for the header badge."""
     if request.user.is_authenticated:
+        units = getattr(request.user, "cart_units", None)
+        # A GET or HEAD changes no cart, so the units read with the user row are exact; after a POST
+        # (which may have changed it, also where MemberCart is not used, as checkout) count afresh.
+        if units is not None and request.method in ("GET", "HEAD"):
+            return units
         return CartLine.objects.filter(cart__user=request.user).aggregate(n=Sum("quantity"))["n"] or 0
     return sum(SessionCart(request.session).quantities().values())

@@ -1,0 +1,78 @@
+"""The log-in backend: allauth's, with the member's cart badge read in the same query as the user row.
+
+Every page a member opens loads their user row (Django's session check) and
+shows the cart badge; asking for both at once saves a query on each of them.
+It lives in orders, not members, because the badge counts cart lines (members
+never imports orders).
+"""
+
+from functools import cache
+
+from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, router
+
+from orders.models import Cart, CartLine
+
+
+@cache
+def _user_with_cart_units_sql(alias: str) -> tuple[str, list[str]] | None:
+    """The SELECT (one %s: the user id) and the attribute names of its columns, built once per process.
+
+    None when a user column needs a converter (a custom field): the plain row would not be the model's value.
+
+    Written out rather than built by the ORM on each request: building and compiling the
+    queryset cost several times what PostgreSQL needs to answer it.
+    """
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    user_meta = get_user_model()._meta
+    fields = user_meta.concrete_fields
+    for field in fields:
+        if field.get_db_converters(connection) or connection.ops.get_db_converters(field.get_col(user_meta.db_table)):
+            return None
+    columns = ", ".join(f"u.{quote(field.column)}" for field in fields)
+    line, cart = CartLine._meta, Cart._meta
+    sql = (
+        f"SELECT {columns}, COALESCE((SELECT SUM(l.{quote(line.get_field('quantity').column)})"
+        f" FROM {quote(line.db_table)} l JOIN {quote(cart.db_table)} c"
+        f" ON c.{quote(cart.pk.column)} = l.{quote(line.get_field('cart').column)}"
+        f" WHERE c.{quote(cart.get_field('user').column)} = u.{quote(user_meta.pk.column)}), 0)"
+        f" FROM {quote(user_meta.db_table)} u WHERE u.{quote(user_meta.pk.column)} = %s"
+    )
+    return sql, [field.attname for field in fields]
+
+
+class MemberBackend(AuthenticationBackend):
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is None and credentials.get("password") and "username" not in credentials:
+            # An e-mail or phone log-in that failed here fails in allauth's own class too (listed after
+            # this one only for sessions from before): stop, instead of hashing the password again there.
+            raise PermissionDenied
+        return user
+
+    def get_user(self, user_id):
+        # cart_units is read at the start of the request; orders.services.cart.cart_count trusts it
+        # only while nothing in this request can have changed the cart.
+        model = get_user_model()
+        try:
+            user_id = model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        alias = router.db_for_read(model)
+        built = _user_with_cart_units_sql(alias)
+        if built is None:
+            return super().get_user(user_id)  # the badge then counts with its own query
+        sql, attnames = built
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, [user_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        user = model.from_db(alias, attnames, row[:-1])
+        user.cart_units = row[-1]
+        if not self.user_can_authenticate(user):
+            return None
+        return user
