@@ -8,7 +8,8 @@ import copy
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 
 from catalog.models import (
@@ -34,15 +35,33 @@ def visible_products() -> QuerySet[Product]:
     return Product.objects.visible().defer(*SEARCH_COLUMNS)
 
 
-def with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card needs from its own query: the brand, and its dearest active variant's price.
+# Columns no card shows: long texts a listing would otherwise read for every product on the page.
+CARD_DEFERRED_COLUMNS = ("description", "summary", "seo_title", "seo_description", "video_url")
 
-    The images are loaded by ``{% product_cards %}`` only for the cards it has
-    to render (a cached card needs none), in one query for all of them. The top
-    price, beside the stored from-price, tells the card to say "from" (¥10.00 起).
+
+def with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card needs from its own query: the brand, the first picture, and the dearest active price.
+
+    The first picture (its card thumbnail, else the upload, and its alt text) comes as two
+    subqueries on the page's rows, so ``{% product_cards %}`` renders a missing card without
+    a query for images. The top price, beside the stored from-price, tells the card to say
+    "from" (¥10.00 起).
     """
     top_price = Variant.objects.filter(product=OuterRef("pk"), is_active=True).order_by("-price").values("price")[:1]
-    return products.select_related("brand").annotate(price_high=Subquery(top_price))
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    return (
+        products.select_related("brand")
+        .defer(*CARD_DEFERRED_COLUMNS)
+        .annotate(
+            price_high=Subquery(top_price),
+            card_image_name=Subquery(
+                first_image.annotate(
+                    name=Coalesce(NullIf("card_thumbnail", Value("")), "image", output_field=CharField())
+                ).values("name")[:1]
+            ),
+            card_image_alt=Subquery(first_image.values("alt_text")[:1]),
+        )
+    )
 
 
 def category_tree() -> list[CategoryNode]:

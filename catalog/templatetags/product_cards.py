@@ -6,9 +6,12 @@ data and whatever marketing shows on it (badges, promotional prices), all of
 which bump the catalogue version when they change. So a card is cached on its
 own, keyed by product id, catalogue version and language (``page_key``), and a
 listing that misses its page fragment still reuses the cards other listings
-rendered. Misses are fetched in one ``get_many``, their images loaded in one
-query, and stored in one ``set_many``.
+rendered. Misses are fetched in one ``get_many`` and stored in one ``set_many``;
+their first pictures come with the listing's own query (``with_card_data``), or
+else in one query for all the missing cards.
 """
+
+from dataclasses import dataclass
 
 from django import template
 from django.db.models import Count, Prefetch
@@ -34,14 +37,42 @@ def product_cards(products) -> str:
     found = pages.get_many(list(keys.values()))
     missing = [product for product in products if keys[product.pk] not in found]
     if missing:
-        # Only the cards being rendered need their pictures; a prefetched list is left as it is.
-        prefetch_related_objects(missing, Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        _attach_card_images(missing)
         _mark_price_ranges(missing)
         card = get_template(CARD_TEMPLATE)
         rendered = {keys[product.pk]: card.render({"product": product}) for product in missing}
         pages.set_many(rendered, TIMEOUT)
         found.update(rendered)
     return mark_safe("".join(found[keys[product.pk]] for product in products))
+
+
+@dataclass(frozen=True)
+class CardImage:
+    url: str
+    alt_text: str
+
+
+def _attach_card_images(products) -> None:
+    """Give each product ``card_image``: its first picture for the card, or None.
+
+    Listings annotate it in their own query (catalog.selectors.with_card_data); other
+    product lists cost one query for the images of all the cards being rendered.
+    """
+    storage = ProductImage._meta.get_field("image").storage
+    unknown = []
+    for product in products:
+        if "card_image_name" in product.__dict__:
+            name = product.card_image_name
+            product.card_image = CardImage(storage.url(name), product.card_image_alt or "") if name else None
+        else:
+            unknown.append(product)
+    if not unknown:
+        return
+    # A list whose images were prefetched already is left as it is.
+    prefetch_related_objects(unknown, Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+    for product in unknown:
+        image = next(iter(product.images.all()), None)
+        product.card_image = CardImage(image.card_url, image.alt_text) if image else None
 
 
 def _mark_price_ranges(products) -> None:

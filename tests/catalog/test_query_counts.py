@@ -126,7 +126,19 @@ def test_a_listing_reuses_the_product_cards_another_listing_rendered(client, cat
         response = client.get("/c/top/?sort=price")
 
     assert response.status_code == 200
-    assert not [q for q in captured.captured_queries if "catalog_productimage" in q["sql"]]
+    assert "catalog/_product_card.html" not in [template.name for template in response.templates]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "catalog_productimage"')]
+
+
+def test_a_listing_reads_its_cards_pictures_in_its_own_query(client, catalogue):
+    grow_catalogue(6, start=0)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/c/top/?sort=price")
+
+    assert response.status_code == 200
+    assert b"<img src=" in response.content
+    assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "catalog_productimage"')]
 
 
 # Pages with product cards (or a product's own price) read the live promotions table once per process
