@@ -76,8 +76,13 @@ def flash_offers(*, user_id: int | None, variant_ids, at=None) -> dict[int, Flas
     }
 
 
-def flash_price_rules(*, user_id: int | None, variant_ids, at=None) -> list[UnitPriceRule]:
-    """Unit-price rules for pricing step 1: the flash price for as many units as this member may still have."""
+def flash_price_rules(*, user_id: int | None, variant_ids, at=None, offers=None) -> list[UnitPriceRule]:
+    """Unit-price rules for pricing step 1: the flash price for as many units as this member may still have.
+
+    ``offers`` (``flash_offers`` for these variants, already read by the caller) saves reading them again.
+    """
+    if offers is None:
+        offers = flash_offers(user_id=user_id, variant_ids=variant_ids, at=at)
     return [
         UnitPriceRule(
             variant_id=variant_id,
@@ -86,20 +91,22 @@ def flash_price_rules(*, user_id: int | None, variant_ids, at=None) -> list[Unit
             reference=f"flash:{offer.sale.pk}",
             kind="flash",
         )
-        for variant_id, offer in flash_offers(user_id=user_id, variant_ids=variant_ids, at=at).items()
+        for variant_id, offer in offers.items()
         if offer.units_for_member > 0
     ]
 
 
-def check_flash_quantity(*, user_id: int, variant_id: int, quantity: int, name: str) -> None:
+def check_flash_quantity(*, user_id: int, variant_id: int, quantity: int, name: str, offers=None) -> None:
     """Refuse a line that asks for more units than the flash price still allows this member.
 
     Units beyond the allowance are not sold at the normal price while the sale
     is open to the shopper: they would pay two prices for one line without
     noticing. Once the member's allowance or the quota is used up, the normal
-    price applies again. Raises FlashSaleError.
+    price applies again. Raises FlashSaleError. ``offers``: as for ``flash_price_rules``.
     """
-    offer = flash_offers(user_id=user_id, variant_ids=[variant_id]).get(variant_id)
+    if offers is None:
+        offers = flash_offers(user_id=user_id, variant_ids=[variant_id])
+    offer = offers.get(variant_id)
     if offer is None or offer.units_for_member <= 0 or quantity <= offer.units_for_member:
         return
     if offer.quota_left < offer.member_left:

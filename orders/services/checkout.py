@@ -79,6 +79,10 @@ def shipping_rule(method: ShippingMethod | None) -> ShippingRule | None:
 
 
 def option_label(variant: Variant) -> str:
+    # Cart lines read for checkout carry their label (orders.selectors.member_cart_lines); others ask the variant.
+    label = getattr(variant, "options_label", None)
+    if label is not None:
+        return label
     return " / ".join(value.value for value in variant.option_values.all())
 
 
@@ -108,7 +112,7 @@ def price_lines(
     return price_with_coupons(lines, choice, member, at=at).priced
 
 
-def _pricing_context(lines, choice: CheckoutChoice, member: MemberProfile | None, at=None) -> PricingContext:
+def _pricing_context(lines, choice: CheckoutChoice, member: MemberProfile | None, at=None, flash=None) -> PricingContext:
     tier = member.tier if member else None
     return PricingContext(
         is_pickup=choice.fulfilment == Order.Fulfilment.PICKUP,
@@ -122,17 +126,21 @@ def _pricing_context(lines, choice: CheckoutChoice, member: MemberProfile | None
         points_max_share=settings.MEMBERS_POINTS_MAX_SHARE,
         wallet_requested=member.wallet_balance if member and choice.use_wallet else Decimal("0"),
         wallet_available=member.wallet_balance if member else Decimal("0"),
-        unit_price_rules=_unit_price_rules(lines, choice, member),
+        unit_price_rules=_unit_price_rules(lines, choice, member, flash),
         promotions=_promotion_rules(lines, choice, tier, at),
     )
 
 
-def price_with_coupons(lines, choice: CheckoutChoice, member: MemberProfile | None = None, *, at=None):
-    """Price the lines with the coupon the shopper chose, or the best one they hold (orders.services.coupon_choice)."""
+def price_with_coupons(lines, choice: CheckoutChoice, member: MemberProfile | None = None, *, at=None, flash=None):
+    """Price the lines with the coupon the shopper chose, or the best one they hold (orders.services.coupon_choice).
+
+    ``flash``: the member's live flash offers for these lines (``flash_services.flash_offers``) when the caller
+    has read them already, as placing an order has for its quantity check.
+    """
     from orders.services.coupon_choice import choose_coupon
 
     return choose_coupon(pricing_items(lines), [variant for variant, _q in lines],
-                         _pricing_context(lines, choice, member, at), choice.coupon_code, member)
+                         _pricing_context(lines, choice, member, at, flash), choice.coupon_code, member)
 
 
 def _promotion_rules(lines, choice: CheckoutChoice, tier, at) -> tuple:
@@ -144,7 +152,7 @@ def _promotion_rules(lines, choice: CheckoutChoice, tier, at) -> tuple:
     return promotion_rules_for([variant for variant, _q in lines], tier_id=tier.pk if tier else None, at=at, table=table)
 
 
-def _unit_price_rules(lines, choice: CheckoutChoice, member: MemberProfile | None) -> tuple:
+def _unit_price_rules(lines, choice: CheckoutChoice, member: MemberProfile | None, flash=None) -> tuple:
     """Step 1's special prices: live flash sales for this member, or the group price of a group order."""
     if choice.group_buy_id is not None:
         try:
@@ -152,7 +160,7 @@ def _unit_price_rules(lines, choice: CheckoutChoice, member: MemberProfile | Non
         except group_services.GroupBuyError:
             return ()
     return tuple(flash_services.flash_price_rules(
-        user_id=member.user_id if member else None, variant_ids=[variant.pk for variant, _q in lines]
+        user_id=member.user_id if member else None, variant_ids=[variant.pk for variant, _q in lines], offers=flash
     ))
 
 
@@ -264,17 +272,31 @@ def place_order(
 
 def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due, source="") -> Order:
     cart = lock_cart(user_id)
-    twin = Order.objects.filter(checkout_token=token).first()
-    if twin is not None:
-        return twin
+    # Almost always there is no twin: ask whether there is one (a cheap query), read it only when there is.
+    twins = Order.objects.filter(checkout_token=token)
+    if twins.exists():
+        return twins.get()
     is_group = choice.group_buy_id is not None
     if cart is None and not is_group:
         raise CheckoutError(_("Your cart is empty."))
     lines = group_checkout_lines(choice) if is_group else member_cart_lines(user_id)
     _check_lines(lines)
     _check_choice(choice, user_id)
+
+    wanted = [(variant.pk, quantity) for variant, quantity in lines]
+    names = {variant.pk: variant.product.name for variant, _q in lines}
+    if choice.fulfilment == Order.Fulfilment.PICKUP:
+        sources = iter([choice.pickup_store])
+    else:
+        sources = _delivery_sources(wanted, names)
+    # Where the goods come from is settled before pricing, so a sold-out SKU is refused before the
+    # member, flash and coupon reads (the rows are locked later, in _reserve_with_gifts).
+    first = next(sources)
+
     member = member_for_checkout(user_id)
-    coupons = price_with_coupons(lines, choice, member)
+    # Read once: they set the flash prices and then bound the quantities (_check_flash_quantities).
+    flash = None if is_group else flash_services.flash_offers(user_id=user_id, variant_ids=[v.pk for v, _q in lines])
+    coupons = price_with_coupons(lines, choice, member, flash=flash)
     priced = coupons.priced
     if expected_total is not None and priced.total != expected_total:
         raise PricesChanged(expected=expected_total, actual=priced.total)
@@ -283,15 +305,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     if coupons.error and choice.coupon_code:
         raise CheckoutError(coupons.error)
 
-    wanted = [(variant.pk, quantity) for variant, quantity in lines]
-    names = {variant.pk: variant.product.name for variant, _q in lines}
-    if choice.fulfilment == Order.Fulfilment.PICKUP:
-        sources = iter([choice.pickup_store])
-    else:
-        sources = _delivery_sources(wanted, names)
-    first = next(sources)
-
-    _check_flash_quantities(user_id, lines, priced)
+    _check_flash_quantities(user_id, lines, priced, flash)
     order = _create_order(user_id, token, choice, priced, first, source)
     if not is_group:  # a group order is bought beside the cart
         CartLine.objects.filter(cart=cart).delete()
@@ -326,13 +340,13 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     return order
 
 
-def _check_flash_quantities(user_id: int, lines, priced: PricedCart) -> None:
+def _check_flash_quantities(user_id: int, lines, priced: PricedCart, flash) -> None:
     """A line over the member's flash allowance is refused rather than sold at two prices."""
     for (variant, quantity), line in zip(lines, priced.lines):
         if line.price_rule is None:
             try:
                 flash_services.check_flash_quantity(
-                    user_id=user_id, variant_id=variant.pk, quantity=quantity, name=variant.product.name
+                    user_id=user_id, variant_id=variant.pk, quantity=quantity, name=variant.product.name, offers=flash
                 )
             except flash_services.FlashSaleError as err:
                 raise CheckoutError(err.message) from None
