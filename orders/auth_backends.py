@@ -18,7 +18,9 @@ from orders.models import Cart, CartLine
 
 @cache
 def _user_with_cart_units_sql(alias: str) -> tuple[str, list[str]] | None:
-    """The SELECT (one %s: the user id) and the attribute names of its columns, built once per process.
+    """The SELECT (one %s: the user id) and the attribute names of its user columns, built once per process.
+
+    After the user's columns come their cart's id (None without a cart) and the units in it.
 
     None when a user column needs a converter (a custom field): the plain row would not be the model's value.
 
@@ -34,12 +36,14 @@ def _user_with_cart_units_sql(alias: str) -> tuple[str, list[str]] | None:
             return None
     columns = ", ".join(f"u.{quote(field.column)}" for field in fields)
     line, cart = CartLine._meta, Cart._meta
+    # The cart's id comes along too: adding to the cart then writes its line without looking the cart up.
     sql = (
-        f"SELECT {columns}, COALESCE((SELECT SUM(l.{quote(line.get_field('quantity').column)})"
-        f" FROM {quote(line.db_table)} l JOIN {quote(cart.db_table)} c"
-        f" ON c.{quote(cart.pk.column)} = l.{quote(line.get_field('cart').column)}"
-        f" WHERE c.{quote(cart.get_field('user').column)} = u.{quote(user_meta.pk.column)}), 0)"
-        f" FROM {quote(user_meta.db_table)} u WHERE u.{quote(user_meta.pk.column)} = %s"
+        f"SELECT {columns}, c.{quote(cart.pk.column)},"
+        f" COALESCE((SELECT SUM(l.{quote(line.get_field('quantity').column)}) FROM {quote(line.db_table)} l"
+        f" WHERE l.{quote(line.get_field('cart').column)} = c.{quote(cart.pk.column)}), 0)"
+        f" FROM {quote(user_meta.db_table)} u LEFT JOIN {quote(cart.db_table)} c"
+        f" ON c.{quote(cart.get_field('user').column)} = u.{quote(user_meta.pk.column)}"
+        f" WHERE u.{quote(user_meta.pk.column)} = %s"
     )
     return sql, [field.attname for field in fields]
 
@@ -71,8 +75,8 @@ class MemberBackend(AuthenticationBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        user = model.from_db(alias, attnames, row[:-1])
-        user.cart_units = row[-1]
+        user = model.from_db(alias, attnames, row[:-2])
+        user.cart_pk, user.cart_units = row[-2:]
         if not self.user_can_authenticate(user):
             return None
         return user

@@ -5,14 +5,17 @@ checkout never care which one they hold.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Sum
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import SEARCH_COLUMNS, OptionValue, Product, ProductImage, Variant, visible_product
+from catalog.models import SEARCH_COLUMNS, Variant, visible_product
 from catalog.cache import cached, page_key
+from orders.cart_selectors import member_cart_variants, variants_for_cart
 from orders.exceptions import CartError
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
 
@@ -83,6 +86,26 @@ class SessionCart(CartStore):
         self.session.pop(SESSION_KEY, None)
 
 
+@cache
+def _add_line_sql() -> str:
+    """INSERT a cart line, or on its (cart, variant) add to its quantity while the sum stays within the cap.
+
+    Parameters: cart id, variant id, quantity, added at, the cap. Returns the new quantity; no row when
+    the line would exceed the cap. PostgreSQL and SQLite (3.35+) both read it.
+    """
+    quote = connection.ops.quote_name
+    meta = CartLine._meta
+    table = quote(meta.db_table)
+    cart, variant, quantity, added_at = (
+        quote(meta.get_field(name).column) for name in ("cart", "variant", "quantity", "added_at")
+    )
+    return (
+        f"INSERT INTO {table} ({cart}, {variant}, {quantity}, {added_at}) VALUES (%s, %s, %s, %s)"
+        f" ON CONFLICT ({cart}, {variant}) DO UPDATE SET {quantity} = {table}.{quantity} + EXCLUDED.{quantity}"
+        f" WHERE {table}.{quantity} + EXCLUDED.{quantity} <= %s RETURNING {quantity}"
+    )
+
+
 class MemberCart(CartStore):
     def __init__(self, user):
         self.user = user
@@ -103,32 +126,14 @@ class MemberCart(CartStore):
 
     def add(self, variant_id: int, quantity: int) -> None:
         self._changed()
-        # Adding more of an item already in the cart (the common case) is this one guarded
-        # UPDATE: two tabs adding at once can never pass the cap together.
-        if CartLine.objects.filter(
-            cart__user=self.user, variant_id=variant_id, quantity__lte=MAX_LINE_QUANTITY - quantity
-        ).update(quantity=F("quantity") + quantity):
-            return
-        cart = self._cart()
-        for _attempt in range(3):
-            updated = CartLine.objects.filter(
-                cart=cart, variant_id=variant_id, quantity__lte=MAX_LINE_QUANTITY - quantity
-            ).update(quantity=F("quantity") + quantity)
-            if updated:
-                return
-            current = CartLine.objects.filter(cart=cart, variant_id=variant_id).values_list("quantity", flat=True).first()
-            if current is not None:
-                if current + quantity > MAX_LINE_QUANTITY:
-                    raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
-                # Another tab created the line after our UPDATE looked for it: increment it now.
-                continue
-            try:
-                with transaction.atomic():
-                    CartLine.objects.create(cart=cart, variant_id=variant_id, quantity=quantity)
-                return
-            except IntegrityError:
-                continue  # another request created the line first: increment it instead
-        raise CartError(_("The cart changed while you were adding; please try again."))
+        # The cart's id came with the user row (orders.auth_backends); otherwise it is looked up (or made).
+        cart_id = getattr(self.user, "cart_pk", None) or self._cart().pk
+        # One statement inserts the line or adds to it, under the cap: two tabs adding at once can never
+        # pass the cap together, and a line another tab has just created is incremented, not duplicated.
+        with connection.cursor() as cursor:
+            cursor.execute(_add_line_sql(), [cart_id, variant_id, quantity, timezone.now(), MAX_LINE_QUANTITY])
+            if cursor.fetchone() is None:
+                raise CartError(_("You can buy at most %(max)s of one item.") % {"max": MAX_LINE_QUANTITY})
 
     def set(self, variant_id: int, quantity: int) -> None:
         self._changed()
@@ -235,27 +240,23 @@ class CartItem:
     def line_total(self):
         return self.variant.price * self.quantity
 
+    @property
+    def options(self) -> str:
+        label = getattr(self.variant, "options_label", None)
+        if label is None:  # not PostgreSQL: the selector prefetched the values instead
+            label = " / ".join(value.value for value in self.variant.option_values.all())
+        return label
+
 
 def cart_items(cart: CartStore) -> list[CartItem]:
     """Each line with its variant and product, flagging items no longer on sale or short of stock."""
-    quantities = cart.quantities()
-    if not quantities:
-        return []
-    variants = (
-        Variant.objects.filter(pk__in=quantities)
-        .select_related("product")
-        .defer(*(f"product__{column}" for column in SEARCH_COLUMNS))
-        # Whether the product is still on sale rides along in the same query (one less round trip
-        # on every cart page), and each option value comes with its option.
-        .annotate(product_is_visible=Exists(Product.objects.visible().filter(pk=OuterRef("product_id"))))
-        .prefetch_related(
-            Prefetch("option_values", queryset=OptionValue.objects.select_related("option")),
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
-        )
-    )
+    if isinstance(cart, MemberCart):
+        lines = member_cart_variants(cart.user.pk)
+    else:
+        lines = variants_for_cart(cart.quantities())
     items = []
-    for variant in sorted(variants, key=lambda v: list(quantities).index(v.pk)):
-        item = CartItem(variant=variant, quantity=quantities[variant.pk])
+    for variant, quantity in lines:
+        item = CartItem(variant=variant, quantity=quantity)
         if not variant.is_active or not variant.product_is_visible:
             item.problem = _("No longer on sale: remove it to check out.")
         elif not variant.is_in_stock:

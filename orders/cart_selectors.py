@@ -1,0 +1,96 @@
+"""Reads for the cart page: every line with all the page and its pricing show, in one query.
+
+The page used to read the quantities, the variants, their option values and
+the product images in four queries; on PostgreSQL the labels and the first
+image ride along as subqueries, so the cost stays one round trip however many
+lines the cart holds.
+"""
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Subquery
+
+from catalog.models import SEARCH_COLUMNS, ProductImage, Variant, visible_product
+from orders.models import CartLine
+
+
+def _label_subquery(variant_ref: OuterRef) -> Subquery:
+    """The variant's option values as the cart shows them ("红色 / XL"), in OptionValue's own order."""
+    through = Variant.option_values.through
+    label = (
+        through.objects.filter(variant_id=variant_ref)
+        .values("variant_id")
+        .annotate(
+            label=StringAgg(
+                "optionvalue__value",
+                delimiter=" / ",
+                order_by=("optionvalue__option__position", "optionvalue__position", "optionvalue__value"),
+            )
+        )
+        .values("label")
+    )
+    return Subquery(label, output_field=CharField())
+
+
+def _annotations(prefix: str, variant_ref: str) -> dict:
+    """What each line carries besides the variant row; ``prefix`` reaches the variant from the queried model."""
+    first_image = ProductImage.objects.filter(product_id=OuterRef(f"{prefix}product_id")).order_by("position", "id")
+    extra = {
+        "product_is_visible": ExpressionWrapper(visible_product(f"{prefix}product__"), output_field=BooleanField()),
+        "image_name": Subquery(first_image.values("image")[:1]),
+        "card_thumbnail_name": Subquery(first_image.values("card_thumbnail")[:1]),
+    }
+    if connection.vendor == "postgresql":
+        extra["options_label"] = _label_subquery(OuterRef(variant_ref))
+    return extra
+
+
+def _finish(variant: Variant, row) -> Variant:
+    variant.product_is_visible = row.product_is_visible
+    variant.card_image_url = (
+        ProductImage(image=row.image_name, card_thumbnail=row.card_thumbnail_name or "").card_url
+        if row.image_name
+        else ""
+    )
+    if hasattr(row, "options_label"):
+        # orders.services.checkout.option_label reads it: pricing needs no query for the labels either.
+        variant.options_label = row.options_label or ""
+    return variant
+
+
+def member_cart_variants(user_id: int) -> list[tuple[Variant, int]]:
+    """The member's cart lines in the order they were added, as (variant, quantity).
+
+    Each variant has its product, ``product_is_visible``, ``card_image_url`` ("" without an image) and,
+    on PostgreSQL, ``options_label`` (elsewhere ``option_values`` are prefetched).
+    """
+    rows = (
+        CartLine.objects.filter(cart__user_id=user_id)
+        .select_related("variant__product")
+        .defer(*(f"variant__product__{column}" for column in SEARCH_COLUMNS))
+        .annotate(**_annotations("variant__", "variant_id"))
+        .order_by("added_at", "id")
+    )
+    if connection.vendor != "postgresql":
+        rows = rows.prefetch_related("variant__option_values")
+    return [(_finish(row.variant, row), row.quantity) for row in rows]
+
+
+def variants_for_cart(quantities: dict[int, int]) -> list[tuple[Variant, int]]:
+    """A guest's session cart as (variant, quantity) in the session's order, carrying what member lines carry.
+
+    Ids no longer in the catalogue are left out.
+    """
+    if not quantities:
+        return []
+    variants = (
+        Variant.objects.filter(pk__in=quantities)
+        .select_related("product")
+        .defer(*(f"product__{column}" for column in SEARCH_COLUMNS))
+        .annotate(**_annotations("", "pk"))
+    )
+    if connection.vendor != "postgresql":
+        variants = variants.prefetch_related("option_values")
+    by_id = {variant.pk: _finish(variant, variant) for variant in variants}
+    return [(by_id[pk], quantity) for pk, quantity in quantities.items() if pk in by_id]
+
