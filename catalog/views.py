@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET
 from catalog import search_terms, selectors
 from catalog.cache import TIMEOUT as CACHE_TIMEOUT
 from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key
-from catalog.filters import ProductFilter
+from catalog.filters import SORTS, ProductFilter
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
-from catalog.search import clean_query, search_products
+from catalog.search import (
+    Candidate, among_candidates, brand_facets_of, brands_by_name, clean_query, search_candidates, sort_candidates,
+)
 from catalog.variants import option_choices, pick_variant
 
 
@@ -91,6 +93,49 @@ class Listing:
         return query.urlencode()
 
 
+class SearchListing(Listing):
+    """A search's listing, built on its candidates (catalog.search.search_candidates), read once with their
+    brand and sort keys. Without filters the count, brand facets, order and page all come from them and only
+    the page's own products are read; with filters the database narrows the candidates, as for a category."""
+
+    def __init__(self, request, *, query, attributes, sorts, default_sort):
+        super().__init__(
+            request, base=self._matching_products, attributes=attributes, sorts=sorts,
+            default_sort=default_sort, facets=self._brand_facets,
+        )
+        self.query = query
+
+    @cached_property
+    def candidates(self) -> list[Candidate]:
+        return search_candidates(selectors.visible_products(), self.query)
+
+    def _matching_products(self):
+        return among_candidates(selectors.visible_products(), self.query, self.candidates)
+
+    def _brand_facets(self, base):
+        return brand_facets_of(self.candidates, brands_by_name())
+
+    def _filters_in_use(self) -> bool:
+        fields = set(self.filter.form.fields) - {"sort"}
+        return any(value != "" for key in fields for value in self.request.GET.getlist(key))
+
+    @cached_property
+    def page(self):
+        self.filter.form.is_valid()  # cleaned_data then holds the sort if it parsed, as in sorted_results
+        sort = self.filter.form.cleaned_data.get("sort") or self.default_sort
+        ordered = None if self._filters_in_use() else sort_candidates(self.candidates, SORTS[sort])
+        if ordered is None:
+            return super().page
+        page = Paginator(ordered, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        shown = list(page.object_list)
+        products = {
+            product.pk: product
+            for product in selectors.with_card_data(among_candidates(selectors.visible_products(), self.query, shown))
+        }
+        page.object_list = [products[candidate.pk] for candidate in shown if candidate.pk in products]
+        return page
+
+
 @require_GET
 @for_guests()
 def category_list(request):
@@ -99,12 +144,23 @@ def category_list(request):
     return render(request, "catalog/category_list.html", {"tree": tree, "fragment_key": page_key("tree")})
 
 
+class CategoryListing(Listing):
+    """A category's listing: its pages' ids are found first (catalog.selectors.IdsFirst)."""
+
+    @cached_property
+    def page(self):
+        products = self.filter.qs
+        order = SORTS[self.filter.chosen_sort(self.default_sort)]
+        source = selectors.sorted_page_source(products, order)
+        return Paginator(source, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+
+
 @require_GET
 @for_guests()
 def category_detail(request, slug):
     category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
     # What every filter combination of this category shares is built once per catalogue version.
-    listing = Listing(
+    listing = CategoryListing(
         request,
         base=lambda: selectors.products_in_category(subtree_ids),
         attributes=lambda: cached(
@@ -154,9 +210,9 @@ def search(request):
 
 @for_guests()
 def _search_results(request, query):
-    listing = Listing(
+    listing = SearchListing(
         request,
-        base=lambda: search_products(selectors.visible_products(), query),
+        query=query,
         attributes=lambda: cached(page_key("searchable-attributes"), selectors.searchable_attributes),
         sorts=["relevance", "sales", "new", "price", "-price"],
         default_sort="relevance",
