@@ -75,8 +75,10 @@ class ProductFilterForm(forms.Form):
 
 
 class ProductFilter(django_filters.FilterSet):
+    # One brand per product: no duplicates to remove, and DISTINCT would make PostgreSQL read every
+    # matching product (and its card subqueries) to sort them before the page is cut.
     brand = django_filters.MultipleChoiceFilter(
-        field_name="brand__slug", label=_("Brand"), widget=forms.CheckboxSelectMultiple
+        field_name="brand__slug", label=_("Brand"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     price_min = _price_filter("gte", _("Lowest price"))
     price_max = _price_filter("lte", _("Highest price"))
@@ -152,11 +154,14 @@ class ProductFilter(django_filters.FilterSet):
         # Sorting is applied by sorted_results after filtering, with the page's default.
         return queryset
 
+    def chosen_sort(self, default: str) -> str:
+        """The sort key asked for, if it parsed, else the page's default."""
+        self.form.is_valid()  # cleaned_data then holds the fields that did parse
+        return self.form.cleaned_data.get("sort") or default
+
     def sorted_results(self, default: str) -> QuerySet:
         """The filtered products in the chosen order, else the page's default order."""
-        self.form.is_valid()  # cleaned_data then holds the fields that did parse
-        chosen = self.form.cleaned_data.get("sort") or default
-        return self.qs.order_by(*SORTS[chosen])
+        return self.qs.order_by(*SORTS[self.chosen_sort(default)])
 
     def checkbox_options(self, name: str) -> list[CheckboxOption]:
         """The choices of a many-choice filter, for the template to draw as plain checkboxes.
