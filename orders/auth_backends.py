@@ -36,11 +36,12 @@ def _user_with_cart_units_sql(alias: str) -> tuple[str, list[str]] | None:
             return None
     columns = ", ".join(f"u.{quote(field.column)}" for field in fields)
     line, cart = CartLine._meta, Cart._meta
+    lines = quote(line.db_table)
     # The cart's id comes along too: adding to the cart then writes its line without looking the cart up.
     sql = (
         f"SELECT {columns}, c.{quote(cart.pk.column)},"
-        f" COALESCE((SELECT SUM(l.{quote(line.get_field('quantity').column)}) FROM {quote(line.db_table)} l"
-        f" WHERE l.{quote(line.get_field('cart').column)} = c.{quote(cart.pk.column)}), 0)"
+        f" COALESCE((SELECT SUM({lines}.{quote(line.get_field('quantity').column)}) FROM {lines}"
+        f" WHERE {lines}.{quote(line.get_field('cart').column)} = c.{quote(cart.pk.column)}), 0)"
         f" FROM {quote(user_meta.db_table)} u LEFT JOIN {quote(cart.db_table)} c"
         f" ON c.{quote(cart.get_field('user').column)} = u.{quote(user_meta.pk.column)}"
         f" WHERE u.{quote(user_meta.pk.column)} = %s"
