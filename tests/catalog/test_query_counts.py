@@ -152,7 +152,9 @@ def test_a_listing_reads_its_cards_pictures_in_its_own_query(client, catalogue):
         ("/categories/", 1 + 1),  # the tree, and one picture per category for the grid (DISTINCT ON, one query)
         ("/c/top/", 8 + 1 + 1),
         ("/c/leaf/?sort=price&in_stock=on&a_origin=north", 8 + 1 + 1),
-        ("/p/item-0/", 13 + 1 + 1),
+        # The product with all its lists (one query), its stock, the category's newest (no staff-chosen related
+        # products), the recently viewed cards and the claimable coupons.
+        ("/p/item-0/", 5 + 1 + 1),
         # Search fetches its bounded candidate ids first (catalog.search.MAX_CANDIDATES): +1.
         ("/search/?q=苹果", 6 + 1 + 1 + 1 + 1),  # +1: the day's first search of a word writes its row (catalog.search_terms)
     ],
