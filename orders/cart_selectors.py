@@ -8,9 +8,11 @@ lines the cart holds.
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Subquery
 
 from catalog.models import SEARCH_COLUMNS, ProductImage, Variant, visible_product
+from members.models import MemberProfile
 from orders.models import CartLine
 
 
@@ -58,22 +60,28 @@ def _finish(variant: Variant, row) -> Variant:
     return variant
 
 
-def member_cart_variants(user_id: int) -> list[tuple[Variant, int]]:
-    """The member's cart lines in the order they were added, as (variant, quantity).
+def member_cart_variants(user_id: int) -> tuple[list[tuple[Variant, int]], MemberProfile | None]:
+    """The member's cart lines in the order they were added, as (variant, quantity), and their member profile.
 
     Each variant has its product, ``product_is_visible``, ``card_image_url`` ("" without an image) and,
-    on PostgreSQL, ``options_label`` (elsewhere ``option_values`` are prefetched).
+    on PostgreSQL, ``options_label`` (elsewhere ``option_values`` are prefetched). The profile (with its
+    tier, for pricing) rides along on the lines' rows; None for an empty cart or a user without one.
     """
-    rows = (
+    rows = list(
         CartLine.objects.filter(cart__user_id=user_id)
-        .select_related("variant__product")
+        .select_related("variant__product", "cart__user__member__tier")
         .defer(*(f"variant__product__{column}" for column in SEARCH_COLUMNS))
         .annotate(**_annotations("variant__", "variant_id"))
         .order_by("added_at", "id")
+        .prefetch_related(*(() if connection.vendor == "postgresql" else ("variant__option_values",)))
     )
-    if connection.vendor != "postgresql":
-        rows = rows.prefetch_related("variant__option_values")
-    return [(_finish(row.variant, row), row.quantity) for row in rows]
+    member = None
+    if rows:
+        try:
+            member = rows[0].cart.user.member
+        except ObjectDoesNotExist:
+            member = None
+    return [(_finish(row.variant, row), row.quantity) for row in rows], member
 
 
 def variants_for_cart(quantities: dict[int, int]) -> list[tuple[Variant, int]]:

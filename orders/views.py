@@ -44,13 +44,16 @@ def _back(request, fallback: str):
 
 @require_GET
 def cart_detail(request):
-    items = cart_items(cart_for(request))
+    cart = cart_for(request)
+    items = cart_items(cart)
     priced = coupons = None
     if request.user.is_authenticated and items:
         # A member sees their tier discount, and each line's share of it, already here; shipping comes at checkout.
         sellable = [(item.variant, item.quantity) for item in items if not item.problem]
         choice = CheckoutChoice(fulfilment=Order.Fulfilment.PICKUP, payment_method=Order.PaymentMethod.ONLINE)
-        coupons = price_with_coupons(sellable, choice, member_for_checkout(request.user.pk)) if sellable else None
+        # The profile came with the lines; member_for_checkout makes one for a user who has none yet.
+        member = (cart.member or member_for_checkout(request.user.pk)) if sellable else None
+        coupons = price_with_coupons(sellable, choice, member) if sellable else None
         priced = coupons.priced if coupons else None
         if priced is not None:
             # A gift line (满赠) may be the same variant as a bought one: the bought line explains the price.

@@ -109,6 +109,8 @@ def _add_line_sql() -> str:
 class MemberCart(CartStore):
     def __init__(self, user):
         self.user = user
+        # The member's profile with its tier, when cart_items read it along with the lines (else None).
+        self.member = None
 
     def _changed(self) -> None:
         # The badge count read with the user row (orders.auth_backends) no longer holds.
@@ -249,9 +251,12 @@ class CartItem:
 
 
 def cart_items(cart: CartStore) -> list[CartItem]:
-    """Each line with its variant and product, flagging items no longer on sale or short of stock."""
+    """Each line with its variant and product, flagging items no longer on sale or short of stock.
+
+    A member's cart also gets ``member`` (their profile and tier, for pricing) from the same query.
+    """
     if isinstance(cart, MemberCart):
-        lines = member_cart_variants(cart.user.pk)
+        lines, cart.member = member_cart_variants(cart.user.pk)
     else:
         lines = variants_for_cart(cart.quantities())
     items = []
