@@ -176,10 +176,10 @@ def group_checkout_lines(choice: CheckoutChoice) -> list[tuple[Variant, int]]:
 
 
 def member_for_checkout(user_id: int) -> MemberProfile:
-    member = MemberProfile.objects.select_related("tier").filter(user_id=user_id).first()
-    if member is None:
-        member = member_services.ensure_member(user=get_user_model().objects.get(pk=user_id))
-    return member
+    try:  # one row by a unique key: get() spares first()'s ORDER BY
+        return MemberProfile.objects.select_related("tier").get(user_id=user_id)
+    except MemberProfile.DoesNotExist:
+        return member_services.ensure_member(user=get_user_model().objects.get(pk=user_id))
 
 
 def _check_lines(lines: list[tuple[Variant, int]]) -> None:
@@ -310,6 +310,10 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     if not is_group:  # a group order is bought beside the cart
         CartLine.objects.filter(cart=cart).delete()
     queue_email(kind="order_placed", order=order)
+    # The campaign figures need no lock: written before the stock rows are locked, not while they are held.
+    promotion_services.record_promotion_uses(
+        order_number=order.number, user_id=user_id, order_total=priced.total, uses=promotion_uses(priced)
+    )
     # Stock rows are locked as late as possible, so buyers of the same SKU wait on each other only briefly.
     store = _reserve_with_gifts(first, sources, wanted, order, priced)
     if store.pk != first.pk:
@@ -328,9 +332,6 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
             status=Payment.Status.SUCCEEDED,
             transaction_id=f"wallet-{order.number}",
         )
-    promotion_services.record_promotion_uses(
-        order_number=order.number, user_id=user_id, order_total=priced.total, uses=promotion_uses(priced)
-    )
     # 5. flash quotas and group slots, after the member lock (their own guarded UPDATEs).
     _take_flash_and_group(order, choice, priced)
     # 5. the coupon, after the member row: used once, whatever other tabs submit at this moment.
