@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Attribute, ProductAttributeValue
+from shop import widgets
 
 MAX_PRICE = Decimal("99999999")
 
@@ -52,7 +53,7 @@ def _price_filter(lookup: str, label) -> django_filters.NumberFilter:
         label=label,
         min_value=Decimal("0"),
         max_value=MAX_PRICE,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        widget=widgets.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
     )
 
 
@@ -83,9 +84,9 @@ class ProductFilter(django_filters.FilterSet):
     price_min = _price_filter("gte", _("Lowest price"))
     price_max = _price_filter("lte", _("Highest price"))
     in_stock = django_filters.BooleanFilter(
-        label=_("In stock only"), method="filter_in_stock", widget=forms.CheckboxInput
+        label=_("In stock only"), method="filter_in_stock", widget=widgets.CheckboxInput
     )
-    sort = django_filters.ChoiceFilter(label=_("Sort"), method="filter_nothing", empty_label=None)
+    sort = django_filters.ChoiceFilter(label=_("Sort"), method="filter_nothing", empty_label=None, widget=widgets.Select)
 
     class Meta:
         form = ProductFilterForm
@@ -112,19 +113,21 @@ class ProductFilter(django_filters.FilterSet):
             return [name]
         if attribute.kind == Attribute.Kind.BOOLEAN:
             self.filters[name] = django_filters.BooleanFilter(
-                label=attribute.name, method=self._boolean_method(attribute), widget=forms.CheckboxInput
+                label=attribute.name, method=self._boolean_method(attribute), widget=widgets.CheckboxInput
             )
             return [name]
         unit = f" ({attribute.unit})" if attribute.unit else ""
         self.filters[f"{name}_min"] = django_filters.NumberFilter(
             label=_("%(name)s from") % {"name": attribute.name} + unit,
             method=self._number_method(attribute, "gte"),
+            widget=widgets.NumberInput,
             min_value=Decimal("-999999999"),
             max_value=Decimal("999999999"),
         )
         self.filters[f"{name}_max"] = django_filters.NumberFilter(
             label=_("%(name)s to") % {"name": attribute.name} + unit,
             method=self._number_method(attribute, "lte"),
+            widget=widgets.NumberInput,
             min_value=Decimal("-999999999"),
             max_value=Decimal("999999999"),
         )
