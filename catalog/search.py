@@ -84,10 +84,10 @@ class Candidate(NamedTuple):
 
     pk: int
     brand_id: int | None
-    created_at: dt.datetime
     units_sold: int
     price: Decimal
     rank: int
+    newness: int  # its place among the candidates, newest first: the order of (-created_at, -id)
 
 
 def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
@@ -146,9 +146,11 @@ def _candidates(query: str, matches: QuerySet, newest_first: list) -> list[Candi
     rows = (
         matches.annotate(rank=_rank(query))
         .order_by(*newest_first)
-        .values_list("pk", "brand_id", "created_at", "units_sold", "price", "rank")[:MAX_CANDIDATES]
+        .values_list("pk", "brand_id", "units_sold", "price", "rank")[:MAX_CANDIDATES]
     )
-    return [Candidate(*row) for row in rows]
+    # The creation dates themselves are not fetched (parsing a thousand costs more than the query's
+    # round trip): the rows come newest first, so their place is their order by date and id.
+    return [Candidate(*row, newness=place) for place, row in enumerate(rows)]
 
 
 def _rank(query: str) -> Case:
@@ -169,16 +171,24 @@ def _newest_by_expression():
 
 
 # The sort keys (catalog.filters.SORTS) a list of candidates can be ordered by without the database.
-_CANDIDATE_FIELDS = {"rank": "rank", "created_at": "created_at", "id": "pk", "units_sold": "units_sold", "price": "price"}
+_CANDIDATE_FIELDS = {"rank": "rank", "id": "pk", "units_sold": "units_sold", "price": "price"}
 
 
 def sort_candidates(candidates: list[Candidate], keys: tuple[str, ...]) -> list[Candidate] | None:
     """The candidates in the order ``ORDER BY keys`` would give ("-rank", "-created_at", "-id"), or None
     when a key is not one a candidate carries. Every sort ends on the id, so the order is total and the
     same as the database's."""
-    fields = [(_CANDIDATE_FIELDS.get(key.lstrip("-")), key.startswith("-")) for key in keys]
-    if any(field is None for field, _ in fields):
-        return None
+    fields = []
+    rest = list(keys)
+    while rest:
+        key = rest.pop(0)
+        if key == "-created_at" and rest[:1] == ["-id"]:
+            rest.pop(0)
+            fields.append(("newness", False))  # newest first, then the higher id: the candidates' own order
+        elif key.lstrip("-") in _CANDIDATE_FIELDS:
+            fields.append((_CANDIDATE_FIELDS[key.lstrip("-")], key.startswith("-")))
+        else:
+            return None
     ordered = list(candidates)
     for field, descending in reversed(fields):  # a stable sort per key, the last key first
         ordered.sort(key=attrgetter(field), reverse=descending)
