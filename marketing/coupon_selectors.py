@@ -170,14 +170,22 @@ def claimable_templates(*, now=None):
 
 
 CLAIMABLE_CACHE_SECONDS = 60
+PROCESS_COPY_SECONDS = 1
 
 
 def _claimable_with_scope(now=None) -> list[CouponTemplate]:
     """Claimable templates with their scope, shared by every product page for a minute (no query per page)."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     key = "marketing:claimable-coupons"
-    templates = None if now else cache.get(key)
+    # This process keeps its copy for a second, sparing each product page a Redis round trip: the
+    # admin's change (which drops the shared copy) still shows within a second everywhere.
+    local = caches["pages"]
+    templates = None if now else local.get(key)
+    if templates is None and not now:
+        templates = cache.get(key)
+        if templates is not None:
+            local.set(key, templates, PROCESS_COPY_SECONDS)
     if templates is None:
         now = now or timezone.now()
         templates = list(

@@ -171,3 +171,25 @@ def test_a_cold_product_page_reads_the_product_and_its_lists_in_one_query(client
     # variant (stores); the flash-sale table, reloaded once per process after each catalogue change.
     assert len(captured) == 3, [q["sql"][:80] for q in captured.captured_queries]
     assert captured.captured_queries[0]["sql"].startswith('SELECT p."id"')
+
+
+
+def test_a_coupon_the_admin_offers_shows_on_product_pages_within_a_second(client, shopper):
+    import time
+
+    from django.core.cache import cache
+
+    from marketing.models import CouponTemplate
+
+    ProductFactory(slug="tea", price=Decimal("50.00"))
+    client.force_login(shopper)  # past the guests' whole-page cache
+    assert "claim-button" not in client.get("/p/tea/").content.decode()
+
+    now = timezone.now()
+    CouponTemplate.objects.create(name="满100减20", kind=CouponTemplate.Kind.THRESHOLD, amount=Decimal("20.00"),
+                                  threshold=Decimal("100.00"), valid_from=now - timedelta(days=1),
+                                  valid_until=now + timedelta(days=30), is_claimable=True)
+    cache.delete("marketing:claimable-coupons")  # what the coupon admin does on save
+    time.sleep(1.05)  # each process keeps its own copy for a second
+
+    assert "claim-button" in client.get("/p/tea/").content.decode()
