@@ -176,3 +176,32 @@ def test_the_backend_loads_the_same_user_the_orm_does(shopper):
     ]
     assert user.cart_units == 0 and user.cart_pk is None
     assert user.get_session_auth_hash() == fresh.get_session_auth_hash()
+
+
+def test_logging_in_through_the_form_keeps_the_member_on_the_backend_that_reads_the_badge(client, shopper):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from tests.conftest import SHOPPER_PASSWORD
+
+    client.post("/accounts/login/", {"login": shopper.email, "password": SHOPPER_PASSWORD})
+
+    assert client.session[BACKEND_SESSION_KEY] == "orders.auth_backends.MemberBackend"
+
+
+def test_a_wrong_password_is_refused_and_checked_by_one_backend_only(client, shopper, monkeypatch):
+    from allauth.account.auth_backends import AuthenticationBackend
+
+    calls = []
+    original = AuthenticationBackend.authenticate
+
+    def counting(self, request, **credentials):
+        calls.append(type(self).__name__)
+        return original(self, request, **credentials)
+
+    monkeypatch.setattr(AuthenticationBackend, "authenticate", counting)
+
+    response = client.post("/accounts/login/", {"login": shopper.email, "password": "not the password"})
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in client.session
+    assert calls == ["MemberBackend"]
