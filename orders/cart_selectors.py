@@ -7,9 +7,15 @@ lines the cart holds.
 """
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    OuterRef,
+    Subquery,
+)
 
 from catalog.models import SEARCH_COLUMNS, ProductImage, Variant, visible_product
 from members.models import MemberProfile

@@ -13,8 +13,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import SEARCH_COLUMNS, Variant, visible_product
 from catalog.cache import cached, page_key
+from catalog.models import SEARCH_COLUMNS, Variant, visible_product
 from orders.cart_selectors import member_cart_variants, variants_for_cart
 from orders.exceptions import CartError
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine
