@@ -139,6 +139,14 @@ def test_a_filter_on_a_loaded_list_still_asks_the_database(rich_product):
     assert list(product.variants.filter(sku="AP-OFF").values_list("sku", flat=True)) == ["AP-OFF"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_is_prepared_again_on_a_new_database_connection(rich_product):
+    assert product_page_in_one_query("apple").pk == rich_product.pk
+    connection.close()
+
+    assert product_page_in_one_query("apple").pk == rich_product.pk
+
+
 def _page(client, url):
     bump_catalog_version()
     caches["pages"].clear()
@@ -170,7 +178,7 @@ def test_a_cold_product_page_reads_the_product_and_its_lists_in_one_query(client
     # The product with its variants, images, attributes, tags and related cards; the stock of the chosen
     # variant (stores); the flash-sale table, reloaded once per process after each catalogue change.
     assert len(captured) == 3, [q["sql"][:80] for q in captured.captured_queries]
-    assert captured.captured_queries[0]["sql"].startswith('SELECT p."id"')
+    assert captured.captured_queries[0]["sql"].startswith("EXECUTE catalog_product_page")
 
 
 
