@@ -3,9 +3,8 @@
 import uuid
 from decimal import Decimal
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import BooleanField, CharField, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from catalog.models import SEARCH_COLUMNS, Variant, visible_product
@@ -77,6 +76,11 @@ def order_for_checkout_token(*, user_id: int, token) -> Order | None:
 
 def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
     """The member's cart lines; each variant carries ``on_sale`` (active, product visible now)."""
+    if connection.vendor == "postgresql":
+        # One fixed SQL text instead of a queryset built per call (orders/checkout_queries.py says why).
+        from orders.checkout_queries import cart_lines_for_checkout
+
+        return cart_lines_for_checkout(user_id)
     on_sale = ExpressionWrapper(
         visible_product("variant__product__") & Q(variant__is_active=True), output_field=BooleanField()
     )
@@ -84,38 +88,15 @@ def member_cart_lines(user_id: int) -> list[tuple[Variant, int]]:
         CartLine.objects.filter(cart__user_id=user_id)
         .select_related("variant__product")
         .defer(*(f"variant__product__{column}" for column in SEARCH_COLUMNS))
+        .prefetch_related("variant__option_values")
         .annotate(on_sale=on_sale)
         .order_by("added_at", "id")
     )
-    # On PostgreSQL the option labels come in the same query (checkout reads its lines in one round trip);
-    # elsewhere one prefetch reads them.
-    labelled = connection.vendor == "postgresql"
-    rows = rows.annotate(options_label=_options_label()) if labelled else rows.prefetch_related("variant__option_values")
     lines = []
     for row in rows:
         row.variant.on_sale = row.on_sale
-        if labelled:
-            row.variant.options_label = row.options_label or ""
         lines.append((row.variant, row.quantity))
     return lines
-
-
-def _options_label() -> Subquery:
-    """A cart line's option values as checkout shows them ("红色 / XL"), in OptionValue's own order."""
-    through = Variant.option_values.through
-    label = (
-        through.objects.filter(variant_id=OuterRef("variant_id"))
-        .values("variant_id")
-        .annotate(
-            label=StringAgg(
-                "optionvalue__value",
-                delimiter=" / ",
-                order_by=("optionvalue__option__position", "optionvalue__position", "optionvalue__value"),
-            )
-        )
-        .values("label")
-    )
-    return Subquery(label, output_field=CharField())
 
 
 def shipping_methods_for(province: str) -> list[ShippingMethod]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from marketing.services import groups as group_services
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders import workflow
+from orders.checkout_queries import member_with_tier
 from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
 from orders.locks import lock_cart, lock_member
 from orders.models import CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, Payment, ShippingMethod
@@ -176,10 +177,14 @@ def group_checkout_lines(choice: CheckoutChoice) -> list[tuple[Variant, int]]:
 
 
 def member_for_checkout(user_id: int) -> MemberProfile:
-    try:  # one row by a unique key: get() spares first()'s ORDER BY
-        return MemberProfile.objects.select_related("tier").get(user_id=user_id)
-    except MemberProfile.DoesNotExist:
-        return member_services.ensure_member(user=get_user_model().objects.get(pk=user_id))
+    """The member's profile with its tier, made first for a user who has none."""
+    if connection.vendor == "postgresql":
+        member = member_with_tier(user_id)  # one fixed SQL text (orders/checkout_queries.py)
+    else:
+        member = MemberProfile.objects.select_related("tier").filter(user_id=user_id).first()
+    if member is None:
+        member = member_services.ensure_member(user=get_user_model().objects.get(pk=user_id))
+    return member
 
 
 def _check_lines(lines: list[tuple[Variant, int]]) -> None:
