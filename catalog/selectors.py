@@ -230,6 +230,7 @@ def head_of(product: Product) -> Product:
         copied._state = copy.copy(instance._state)
         copied._state.fields_cache = {}
         copied.__dict__.pop("_prefetched_objects_cache", None)
+        copied.__dict__.pop("related_cards", None)  # product_page's related products, for the page only
         return copied
 
     head = light(product)

@@ -201,3 +201,12 @@ def test_a_coupon_the_admin_offers_shows_on_product_pages_within_a_second(client
     time.sleep(1.05)  # each process keeps its own copy for a second
 
     assert "claim-button" in client.get("/p/tea/").content.decode()
+
+
+def test_the_cached_head_carries_no_related_products_or_prefetched_lists(rich_product):
+    import pickle
+
+    head = selectors.head_of(product_page_in_one_query("apple"))
+
+    assert "related_cards" not in head.__dict__ and "_prefetched_objects_cache" not in head.__dict__
+    assert [v.sku for v in pickle.loads(pickle.dumps(head)).sellable_variants] == ["AP-R5", "AP-R1", "AP-G5"]
