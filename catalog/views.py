@@ -128,10 +128,9 @@ class SearchListing(Listing):
             return super().page
         page = Paginator(ordered, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
         shown = list(page.object_list)
-        products = {
-            product.pk: product
-            for product in selectors.with_card_data(among_candidates(selectors.visible_products(), self.query, shown))
-        }
+        # Cards need neither the rank nor an order from the database (the page is already in order).
+        rows = selectors.visible_products().filter(pk__any_of=[candidate.pk for candidate in shown]).order_by()
+        products = {product.pk: product for product in selectors.with_card_data(rows)} if shown else {}
         page.object_list = [products[candidate.pk] for candidate in shown if candidate.pk in products]
         return page
 
