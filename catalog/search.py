@@ -93,8 +93,8 @@ class Candidate(NamedTuple):
 def search_products(queryset: QuerySet, raw_query: str | None) -> QuerySet:
     """Filter ``queryset`` to products matching every word of the query, annotated with ``rank``.
 
-    Only the newest MAX_CANDIDATES matches are kept: finding them walks an index
-    and stops early, however many products hold the word. ``rank`` then favours,
+    Only the newest MAX_CANDIDATES matches are kept (``search_candidates``), however
+    many products hold the word. ``rank`` then favours,
     among those, products whose name holds the whole query, then those whose
     name holds every word.
     """
@@ -110,9 +110,10 @@ def among_candidates(queryset: QuerySet, query: str, candidates: list[Candidate]
 
 
 def search_candidates(queryset: QuerySet, raw_query: str | None) -> list[Candidate]:
-    """The newest MAX_CANDIDATES products of ``queryset`` matching every word, newest first, in one query.
+    """The newest MAX_CANDIDATES products of ``queryset`` matching every word, newest first.
 
-    Each comes with its brand, sort keys and ``rank``, so that a search page without filters counts,
+    One query reads them (after the planner's estimate for full-text words, see ``_recent_window``; a
+    second only when that window held too few). Each comes with its brand, sort keys and ``rank``, so that a search page without filters counts,
     facets, sorts and pages them in Python instead of asking the database three more times.
     """
     query = clean_query(raw_query)
@@ -136,6 +137,7 @@ def search_candidates(queryset: QuerySet, raw_query: str | None) -> list[Candida
     if window is not None:
         # Only products newer than ``window`` are read: when they hold MAX_CANDIDATES matches, those are
         # exactly the newest ones of all, since every match outside is older. Otherwise, read them all.
+        # Ordered by an expression, so that PostgreSQL intersects the two indexes instead of walking the date one.
         found = _candidates(query, matches.filter(created_at__gte=window), [_newest_by_expression(), "-id"])
         if len(found) >= MAX_CANDIDATES:
             return found
