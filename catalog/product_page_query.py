@@ -23,7 +23,8 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from django.db import connection, models
+import psycopg
+from django.db import ProgrammingError, connection, models
 from django.utils import timezone
 
 from catalog.models import (
@@ -152,8 +153,7 @@ def product_page_in_one_query(slug: str) -> Product | None:
     ready for ``{% product_cards %}``.
     """
     with connection.cursor() as cursor:
-        _prepare()
-        cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", [slug, timezone.now()])
+        _execute(cursor, [slug, timezone.now()])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -226,6 +226,24 @@ def _prepare() -> None:
     if raw not in _prepared_on:
         raw.execute(f"PREPARE {STATEMENT} (text, timestamptz) AS {_sql()}")
         _prepared_on.add(raw)
+
+
+def _execute(cursor, params) -> None:
+    """EXECUTE the statement, preparing it first on a connection that has not got it.
+
+    A statement can vanish from under a connection (DISCARD ALL, a pooler that hands the session to
+    someone else): then it is prepared again and run once more, unless a transaction is open, which the
+    failed EXECUTE has already aborted.
+    """
+    _prepare()
+    try:
+        cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", params)
+    except ProgrammingError as error:
+        if not isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName) or connection.in_atomic_block:
+            raise
+        _prepared_on.discard(connection.connection)
+        _prepare()
+        cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", params)
 
 
 def _loads(text: str) -> list[dict]:

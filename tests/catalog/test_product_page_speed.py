@@ -147,6 +147,15 @@ def test_the_statement_is_prepared_again_on_a_new_database_connection(rich_produ
     assert product_page_in_one_query("apple").pk == rich_product.pk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_dropped_from_under_the_connection_is_prepared_again(rich_product):
+    assert product_page_in_one_query("apple").pk == rich_product.pk
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")  # as a pooler handing the session to someone else would
+
+    assert product_page_in_one_query("apple").pk == rich_product.pk
+
+
 def _page(client, url):
     bump_catalog_version()
     caches["pages"].clear()
