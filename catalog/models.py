@@ -162,6 +162,17 @@ def visible_product(prefix: str = "", *, at=None) -> Q:
     )
 
 
+def visible_product_sql(alias: str, now: str) -> str:
+    """``visible_product`` as SQL text for the hot reads written as fixed SQL (catalog.product_page_query,
+    orders.checkout_queries): ``alias`` names the product table, ``now`` the placeholder of the moment
+    ("$2", "%s"; a "%s" is used twice). Keep the two forms together: tests/catalog/test_visibility_sql.py
+    checks that they agree."""
+    return (
+        f"{alias}.is_published AND ({alias}.available_from IS NULL OR {alias}.available_from <= {now})"
+        f" AND ({alias}.available_until IS NULL OR {alias}.available_until > {now})"
+    )
+
+
 # Columns only search reads: large (the whole text, its vector), so pages leave them behind.
 SEARCH_COLUMNS = ("search_document", "search_vector")
 

@@ -40,6 +40,7 @@ from catalog.models import (
     ProductImage,
     Tag,
     Variant,
+    visible_product_sql,
 )
 
 STATEMENT = "catalog_product_page"
@@ -75,8 +76,7 @@ def _nullable_json_object(model, alias: str) -> str:
 
 def _visible(alias: str) -> str:
     """The rule of catalog.models.visible_product for the product table under ``alias`` ($2: now)."""
-    return (f"{alias}.is_published AND ({alias}.available_from IS NULL OR {alias}.available_from <= $2)"
-            f" AND ({alias}.available_until IS NULL OR {alias}.available_until > $2)")
+    return visible_product_sql(alias, "$2")
 
 
 def _table(model) -> str:

@@ -19,7 +19,7 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant
+from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant, visible_product_sql
 from members.models import MemberProfile, Tier
 from orders.models import Cart, CartLine
 
@@ -41,9 +41,7 @@ def _statement() -> str:
     return f"""
         SELECT {columns},
             -- catalog.models.visible_product, and the variant still sold
-            (v.is_active AND p.is_published
-             AND (p.available_from IS NULL OR p.available_from <= %s)
-             AND (p.available_until IS NULL OR p.available_until > %s)) AS on_sale,
+            (v.is_active AND {visible_product_sql("p", "%s")}) AS on_sale,
             -- the option values in OptionValue's own order (option, position, value)
             COALESCE((
                 SELECT string_agg(ov.value, ' / ' ORDER BY o.position, ov.position, ov.value)
