@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import redis
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,27 @@ def cache_is_up(cache) -> bool:
     return getattr(cache, "is_up", True)
 
 
+class _ClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, keeping one ``redis.Redis`` per connection pool.
+
+    Django makes a new ``redis.Redis`` for every cache call, and building one (its table
+    of response callbacks) costs about as much as the call's round trip on loopback. A
+    client only borrows connections from its pool per command, so one may serve every
+    thread and outlive a Redis restart.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients.setdefault(pool, self._client(connection_pool=pool))
+        return client
+
+
 class OutageTolerantRedisCache(RedisCache):
     """Django's Redis cache with short timeouts and a per-process stand-in during an outage.
 
@@ -119,6 +140,7 @@ class OutageTolerantRedisCache(RedisCache):
             **params.get("OPTIONS", {}),
         }
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _ClientPerPool
         self._address = redis_address(self._servers[0])
         # Caches are made per thread; LocMemCaches of one name share their memory, so
         # every thread of the process sees one stand-in.

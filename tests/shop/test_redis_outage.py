@@ -422,3 +422,23 @@ def test_each_outage_starts_with_an_empty_stand_in_and_redis_is_used_again_once_
     time.sleep(0.3)
     assert cache.get("attempts") is None  # last outage's counts are gone
     assert not redis_outage.cache_is_up(cache)
+
+
+def test_the_cache_keeps_one_redis_client_per_connection_pool_and_it_works_again_after_a_restart(
+    shop_on_redis, monkeypatch
+):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(redis_outage, "FAILURE_MEMORY_SECONDS", 0.2)
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    cache.set("before", 1)
+
+    shop_on_redis.stop()
+    assert cache.get("before") is None  # the stand-in answers
+    shop_on_redis.start()
+    time.sleep(0.3)
+
+    cache.set("after", 2)
+    assert cache.get("after") == 2 and redis_outage.cache_is_up(cache)
+    assert cache._cache.get_client(write=True) is client
