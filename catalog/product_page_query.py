@@ -17,16 +17,26 @@ Only for PostgreSQL (the shop's database); ``catalog.selectors.product_page``
 keeps the prefetching form for the SQLite demo.
 """
 
-import json
 import weakref
-from datetime import datetime
-from decimal import Decimal
 from functools import cache
 
 import psycopg
-from django.db import ProgrammingError, connection, models
+from django.db import ProgrammingError, connection
 from django.utils import timezone
 
+from catalog.fixed_sql import (
+    cache_related,
+    columns,
+    fields,
+    from_json,
+    instance,
+    json_object,
+    loads,
+    m2m_table,
+    nullable_json_object,
+    prefetched,
+    table,
+)
 from catalog.models import (
     SEARCH_COLUMNS,
     Attribute,
@@ -53,93 +63,64 @@ _CARD_SKIPPED = {*SEARCH_COLUMNS, "description", "summary", "seo_title", "seo_de
                  "created_at", "updated_at", "available_from", "available_until"}
 
 
-def _fields(model, skip=()) -> list[models.Field]:
-    return [field for field in model._meta.concrete_fields if field.attname not in skip]
-
-
-def _columns(model, alias: str, skip=()) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model, skip))
-
-
-def _json_object(model, alias: str, skip=(), **extra: str) -> str:
-    """``json_build_object`` of the model's columns, keyed by attname in field order, then ``extra``."""
-    quote = connection.ops.quote_name
-    pairs = [f"'{field.attname}', {alias}.{quote(field.column)}" for field in _fields(model, skip)]
-    pairs += [f"'{key}', {expression}" for key, expression in extra.items()]
-    return f"json_build_object({', '.join(pairs)})"
-
-
-def _nullable_json_object(model, alias: str) -> str:
-    return f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE {_json_object(model, alias)} END"
-
-
 def _visible(alias: str) -> str:
     """The rule of catalog.models.visible_product for the product table under ``alias`` ($2: now)."""
     return visible_product_sql(alias, "$2")
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _m2m_table(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).remote_field.through._meta.db_table)
 
 
 @cache
 def _sql() -> str:
     """The statement's text: $1 the slug, $2 now."""
     variant_options = (
-        f"SELECT coalesce(json_agg({_json_object(OptionValue, 'ov', option=_json_object(Option, 'o'))}"
+        f"SELECT coalesce(json_agg({json_object(OptionValue, 'ov', option=json_object(Option, 'o'))}"
         f" ORDER BY o.position, ov.position, ov.value, ov.id), '[]')"
-        f" FROM {_m2m_table(Variant, 'option_values')} vo"
-        f" JOIN {_table(OptionValue)} ov ON ov.id = vo.optionvalue_id JOIN {_table(Option)} o ON o.id = ov.option_id"
+        f" FROM {m2m_table(Variant, 'option_values')} vo"
+        f" JOIN {table(OptionValue)} ov ON ov.id = vo.optionvalue_id JOIN {table(Option)} o ON o.id = ov.option_id"
         f" WHERE vo.variant_id = v.id"
     )
     variants = (
-        f"SELECT coalesce(json_agg({_json_object(Variant, 'v', option_values=f'({variant_options})')}"
+        f"SELECT coalesce(json_agg({json_object(Variant, 'v', option_values=f'({variant_options})')}"
         f" ORDER BY v.position, v.id), '[]')::text"
-        f" FROM {_table(Variant)} v WHERE v.product_id = p.id AND v.is_active"
+        f" FROM {table(Variant)} v WHERE v.product_id = p.id AND v.is_active"
     )
     images = (
-        f"SELECT coalesce(json_agg({_json_object(ProductImage, 'i')} ORDER BY i.position, i.id), '[]')::text"
-        f" FROM {_table(ProductImage)} i WHERE i.product_id = p.id"
+        f"SELECT coalesce(json_agg({json_object(ProductImage, 'i')} ORDER BY i.position, i.id), '[]')::text"
+        f" FROM {table(ProductImage)} i WHERE i.product_id = p.id"
     )
     attribute_values = (
-        f"SELECT coalesce(json_agg({_json_object(ProductAttributeValue, 'av', attribute=_json_object(Attribute, 'a'), option=_nullable_json_object(AttributeOption, 'ao'))}"
+        f"SELECT coalesce(json_agg({json_object(ProductAttributeValue, 'av', attribute=json_object(Attribute, 'a'), option=nullable_json_object(AttributeOption, 'ao'))}"
         f" ORDER BY a.position, a.name, av.id), '[]')::text"
-        f" FROM {_table(ProductAttributeValue)} av JOIN {_table(Attribute)} a ON a.id = av.attribute_id"
-        f" LEFT JOIN {_table(AttributeOption)} ao ON ao.id = av.option_id WHERE av.product_id = p.id"
+        f" FROM {table(ProductAttributeValue)} av JOIN {table(Attribute)} a ON a.id = av.attribute_id"
+        f" LEFT JOIN {table(AttributeOption)} ao ON ao.id = av.option_id WHERE av.product_id = p.id"
     )
     tags = (
-        f"SELECT coalesce(json_agg({_json_object(Tag, 't')} ORDER BY t.name, t.id), '[]')::text"
-        f" FROM {_m2m_table(Product, 'tags')} pt JOIN {_table(Tag)} t ON t.id = pt.tag_id WHERE pt.product_id = p.id"
+        f"SELECT coalesce(json_agg({json_object(Tag, 't')} ORDER BY t.name, t.id), '[]')::text"
+        f" FROM {m2m_table(Product, 'tags')} pt JOIN {table(Tag)} t ON t.id = pt.tag_id WHERE pt.product_id = p.id"
     )
     # What a card shows, as catalog.selectors.with_card_data annotates it on a listing: the dearest active
     # price (for "from") and the first picture (its card thumbnail, else the upload).
-    card = _json_object(
+    card = json_object(
         Product, "r", _CARD_SKIPPED,
-        brand=_nullable_json_object(Brand, "rb"),
-        price_high=f"(SELECT max(rv.price) FROM {_table(Variant)} rv WHERE rv.product_id = r.id AND rv.is_active)",
+        brand=nullable_json_object(Brand, "rb"),
+        price_high=f"(SELECT max(rv.price) FROM {table(Variant)} rv WHERE rv.product_id = r.id AND rv.is_active)",
         card_image_name="ri.name",
         card_image_alt="ri.alt_text",
     )
     related = (
         f"SELECT coalesce(json_agg({card} ORDER BY r.created_at DESC, r.id DESC), '[]')::text"
-        f" FROM (SELECT {_columns(Product, 'rr', SEARCH_COLUMNS)} FROM {_table(Product)} rr"
-        f" JOIN {_m2m_table(Product, 'related_products')} rp ON rp.to_product_id = rr.id"
+        f" FROM (SELECT {columns(Product, 'rr', SEARCH_COLUMNS)} FROM {table(Product)} rr"
+        f" JOIN {m2m_table(Product, 'related_products')} rp ON rp.to_product_id = rr.id"
         f" WHERE rp.from_product_id = p.id AND {_visible('rr')}"
         f" ORDER BY rr.created_at DESC, rr.id DESC LIMIT {RELATED_LIMIT}) r"
-        f" LEFT JOIN {_table(Brand)} rb ON rb.id = r.brand_id"
+        f" LEFT JOIN {table(Brand)} rb ON rb.id = r.brand_id"
         f" LEFT JOIN LATERAL (SELECT coalesce(nullif(ci.card_thumbnail, ''), ci.image) AS name, ci.alt_text"
-        f" FROM {_table(ProductImage)} ci WHERE ci.product_id = r.id ORDER BY ci.position, ci.id LIMIT 1) ri ON true"
+        f" FROM {table(ProductImage)} ci WHERE ci.product_id = r.id ORDER BY ci.position, ci.id LIMIT 1) ri ON true"
     )
     return (
-        f"SELECT {_columns(Product, 'p', SEARCH_COLUMNS)}, {_columns(Category, 'c')}, {_columns(Brand, 'b')},"
+        f"SELECT {columns(Product, 'p', SEARCH_COLUMNS)}, {columns(Category, 'c')}, {columns(Brand, 'b')},"
         f" ({variants}), ({images}), ({attribute_values}), ({tags}), ({related})"
-        f" FROM {_table(Product)} p JOIN {_table(Category)} c ON c.id = p.category_id"
-        f" LEFT JOIN {_table(Brand)} b ON b.id = p.brand_id"
+        f" FROM {table(Product)} p JOIN {table(Category)} c ON c.id = p.category_id"
+        f" LEFT JOIN {table(Brand)} b ON b.id = p.brand_id"
         f" WHERE p.slug = $1 AND c.is_active AND {_visible('p')}"
     )
 
@@ -158,51 +139,51 @@ def product_page_in_one_query(slug: str) -> Product | None:
     if row is None:
         return None
     values = iter(row)
-    product = _instance(Product, _fields(Product, SEARCH_COLUMNS), values)
-    category = _instance(Category, _fields(Category), values)
-    brand = _instance(Brand, _fields(Brand), values)
+    product = instance(Product, fields(Product, SEARCH_COLUMNS), values)
+    category = instance(Category, fields(Category), values)
+    brand = instance(Brand, fields(Brand), values)
     variants_json, images_json, attribute_values_json, tags_json, related_json = values
-    _cache_related(product, "category", category)
-    _cache_related(product, "brand", brand if brand.pk is not None else None)
+    cache_related(product, "category", category)
+    cache_related(product, "brand", brand if brand.pk is not None else None)
 
     variants = []
-    for data in _loads(variants_json):
+    for data in loads(variants_json):
         option_values = []
         for value_data in data.pop("option_values"):
-            option = _from_json(Option, value_data.pop("option"))
-            value = _from_json(OptionValue, value_data)
-            _cache_related(value, "option", option)
+            option = from_json(Option, value_data.pop("option"))
+            value = from_json(OptionValue, value_data)
+            cache_related(value, "option", option)
             option_values.append(value)
-        variant = _from_json(Variant, data)
-        _cache_related(variant, "product", product)
-        _prefetched(variant, "option_values", option_values)
+        variant = from_json(Variant, data)
+        cache_related(variant, "product", product)
+        prefetched(variant, "option_values", option_values)
         variants.append(variant)
-    _prefetched(product, "variants", variants)
+    prefetched(product, "variants", variants)
 
-    images = [_from_json(ProductImage, data) for data in _loads(images_json)]
+    images = [from_json(ProductImage, data) for data in loads(images_json)]
     for image in images:
-        _cache_related(image, "product", product)
-    _prefetched(product, "images", images)
+        cache_related(image, "product", product)
+    prefetched(product, "images", images)
 
     attribute_values = []
-    for data in _loads(attribute_values_json):
-        attribute = _from_json(Attribute, data.pop("attribute"))
+    for data in loads(attribute_values_json):
+        attribute = from_json(Attribute, data.pop("attribute"))
         option_data = data.pop("option")
-        value = _from_json(ProductAttributeValue, data)
-        _cache_related(value, "attribute", attribute)
-        _cache_related(value, "option", _from_json(AttributeOption, option_data) if option_data else None)
-        _cache_related(value, "product", product)
+        value = from_json(ProductAttributeValue, data)
+        cache_related(value, "attribute", attribute)
+        cache_related(value, "option", from_json(AttributeOption, option_data) if option_data else None)
+        cache_related(value, "product", product)
         attribute_values.append(value)
-    _prefetched(product, "attribute_values", attribute_values)
+    prefetched(product, "attribute_values", attribute_values)
 
-    _prefetched(product, "tags", [_from_json(Tag, data) for data in _loads(tags_json)])
+    prefetched(product, "tags", [from_json(Tag, data) for data in loads(tags_json)])
 
     related = []
-    for data in _loads(related_json):
+    for data in loads(related_json):
         brand_data = data.pop("brand")
         extra = {key: data.pop(key) for key in ("price_high", "card_image_name", "card_image_alt")}
-        other = _from_json(Product, data)
-        _cache_related(other, "brand", _from_json(Brand, brand_data) if brand_data else None)
+        other = from_json(Product, data)
+        cache_related(other, "brand", from_json(Brand, brand_data) if brand_data else None)
         other.__dict__.update(extra)
         related.append(other)
     product.related_cards = related
@@ -244,49 +225,3 @@ def _execute(cursor, params) -> None:
         _prepared_on.discard(connection.connection)
         _prepare()
         cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", params)
-
-
-def _loads(text: str) -> list[dict]:
-    return json.loads(text, parse_float=Decimal)
-
-
-def _instance(model, fields, values):
-    """An instance from the next ``len(fields)`` values of a row, as the ORM builds one."""
-    names = [field.attname for field in fields]
-    return model.from_db(connection.alias, names, [next(values) for _ in fields])
-
-
-def _from_json(model, data: dict):
-    """An instance from a JSON object keyed by attname in field order (as ``_json_object`` writes them)."""
-    for name, convert in _converters(model):
-        if data.get(name) is not None:
-            data[name] = convert(data[name])
-    return model.from_db(connection.alias, list(data), list(data.values()))
-
-
-@cache
-def _converters(model) -> list:
-    """What JSON cannot carry as the field's own type: datetimes come as ISO text; a numeric is a Decimal already."""
-    converters = []
-    for field in model._meta.concrete_fields:
-        if isinstance(field, models.DateTimeField):
-            converters.append((field.attname, datetime.fromisoformat))
-        elif isinstance(field, models.DecimalField):
-            converters.append((field.attname, lambda value: value if isinstance(value, Decimal) else Decimal(str(value))))
-    return converters
-
-
-def _cache_related(instance, name: str, value) -> None:
-    """What ``select_related(name)`` leaves on an instance: the related object, read without a query."""
-    instance._meta.get_field(name).set_cached_value(instance, value)
-
-
-def _prefetched(instance, name: str, objects: list) -> None:
-    """What ``prefetch_related(name)`` leaves on an instance: ``instance.<name>.all()`` answers from ``objects``.
-
-    The relation's own queryset, as Django's prefetching keeps it, so a ``.filter()`` on it still queries.
-    """
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
