@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant, visible_product_sql
+from marketing.models import Coupon, FlashSale
 from members.models import MemberProfile, Tier
 from orders.models import Cart, CartLine
 
@@ -49,7 +50,12 @@ def _statement() -> str:
                 JOIN {quote(OptionValue._meta.db_table)} ov ON ov.id = vo.{quote(options.m2m_reverse_name())}
                 JOIN {quote(Option._meta.db_table)} o ON o.id = ov.option_id
                 WHERE vo.{quote(options.m2m_column_name())} = v.id
-            ), '') AS options_label
+            ), '') AS options_label,
+            -- marketing.services.flash.live_flash_sales' condition: without one, checkout skips that read
+            EXISTS (
+                SELECT 1 FROM {quote(FlashSale._meta.db_table)} f
+                WHERE f.variant_id = v.id AND f.is_active AND f.starts_at <= %s AND f.ends_at > %s
+            ) AS has_live_flash_sale
         FROM {quote(CartLine._meta.db_table)} l
         JOIN {quote(Cart._meta.db_table)} c ON c.id = l.cart_id
         JOIN {quote(Variant._meta.db_table)} v ON v.id = l.variant_id
@@ -65,10 +71,10 @@ def _names() -> tuple[list[str], list[str]]:
 
 
 def cart_lines_for_checkout(user_id: int) -> list[tuple[Variant, int]]:
-    """(variant with ``product``, ``on_sale`` and ``options_label``, quantity) per cart line, oldest first."""
+    """(variant with ``product``, ``on_sale``, ``options_label`` and ``has_live_flash_sale``, quantity) per line, oldest first."""
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_statement(), [now, now, user_id])
+        cursor.execute(_statement(), [now, now, now, now, user_id])
         rows = cursor.fetchall()
     variant_names, product_names = _names()
     after_variant = 1 + len(variant_names)
@@ -77,7 +83,7 @@ def cart_lines_for_checkout(user_id: int) -> list[tuple[Variant, int]]:
     for row in rows:
         variant = Variant.from_db(connection.alias, variant_names, row[1:after_variant])
         variant.product = Product.from_db(connection.alias, product_names, row[after_variant:after_product])
-        variant.on_sale, variant.options_label = row[after_product], row[after_product + 1]
+        variant.on_sale, variant.options_label, variant.has_live_flash_sale = row[after_product:after_product + 3]
         lines.append((variant, row[0]))
     return lines
 
@@ -90,7 +96,12 @@ def _member_statement() -> str:
         + [f"t.{quote(field.column)}" for field in _fields(Tier)]
     )
     return f"""
-        SELECT {columns}
+        SELECT {columns},
+            -- marketing.coupon_selectors.usable_coupons' condition but the template's: none, and checkout skips that read
+            EXISTS (
+                SELECT 1 FROM {quote(Coupon._meta.db_table)} k
+                WHERE k.user_id = m.user_id AND k.status = %s AND k.valid_from <= %s AND k.valid_until > %s
+            ) AS may_hold_usable_coupon
         FROM {quote(MemberProfile._meta.db_table)} m
         LEFT JOIN {quote(Tier._meta.db_table)} t ON t.id = m.{quote(MemberProfile._meta.get_field("tier").column)}
         WHERE m.{quote(MemberProfile._meta.get_field("user").column)} = %s
@@ -98,14 +109,18 @@ def _member_statement() -> str:
 
 
 def member_with_tier(user_id: int) -> MemberProfile | None:
-    """The user's member profile with ``tier`` loaded (None when it has no tier), or None without a profile."""
+    """The user's member profile with ``tier`` loaded (None when it has no tier), or None without a profile.
+
+    ``may_hold_usable_coupon`` is False when the member holds no coupon usable now, so pricing need not read them.
+    """
+    now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_member_statement(), [user_id])
+        cursor.execute(_member_statement(), [Coupon.Status.AVAILABLE.value, now, now, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
     member_names = [f.attname for f in _fields(MemberProfile)]
     member = MemberProfile.from_db(connection.alias, member_names, row[: len(member_names)])
-    tier_values = row[len(member_names):]
+    tier_values, member.may_hold_usable_coupon = row[len(member_names):-1], row[-1]
     member.tier = Tier.from_db(connection.alias, [f.attname for f in _fields(Tier)], tier_values) if member.tier_id else None
     return member

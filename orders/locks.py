@@ -45,7 +45,8 @@ def _require_transaction() -> None:
 def lock_cart(user_id: int) -> Cart | None:
     """1. The member's cart row, or None when they have none."""
     _require_transaction()
-    return Cart.objects.select_for_update().filter(user_id=user_id).first()
+    # One row at most (one cart per member): no ORDER BY needed, as first() would add.
+    return next(iter(Cart.objects.select_for_update().filter(user_id=user_id)[:1]), None)
 
 
 def lock_order(order_id: int) -> Order:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -300,7 +301,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
 
     member = member_for_checkout(user_id)
     # Read once: they set the flash prices and then bound the quantities (_check_flash_quantities).
-    flash = None if is_group else flash_services.flash_offers(user_id=user_id, variant_ids=[v.pk for v, _q in lines])
+    flash = None if is_group else _flash_offers(user_id, lines)
     coupons = price_with_coupons(lines, choice, member, flash=flash)
     priced = coupons.priced
     if expected_total is not None and priced.total != expected_total:
@@ -344,6 +345,17 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     if priced.amount_due == 0:
         workflow.apply_action(order, "pay", workflow.Actor.system(), note=_("Paid in full from stored value"))
     return order
+
+
+def _flash_offers(user_id: int, lines) -> dict:
+    """The member's live flash offers for the lines; none to read when the lines' own read found no live sale.
+
+    ``has_live_flash_sale`` (orders.checkout_queries) is the same condition as
+    ``live_flash_sales``, asked in the cart lines' query: exact, not a cache.
+    """
+    if all(getattr(variant, "has_live_flash_sale", True) is False for variant, _q in lines):
+        return {}
+    return flash_services.flash_offers(user_id=user_id, variant_ids=[variant.pk for variant, _q in lines])
 
 
 def _check_flash_quantities(user_id: int, lines, priced: PricedCart, flash) -> None:
@@ -543,6 +555,11 @@ def _create_numbered_order(fields: dict, *, error: type[CheckoutError] = Checkou
     taken numbers in a row raise ``error``.
     """
     for _attempt in range(5):
+        if connection.vendor == "postgresql":
+            order = Order(number=_new_number(), **fields)
+            if _insert_if_number_free(order):
+                return order
+            continue  # the random number was taken: draw another
         try:
             with transaction.atomic():
                 return Order.objects.create(number=_new_number(), **fields)
@@ -551,6 +568,37 @@ def _create_numbered_order(fields: dict, *, error: type[CheckoutError] = Checkou
                 raise
             # the random number was taken: draw another
     raise error(_("Could not number the order; please try again."))
+
+
+def _insert_if_number_free(order: Order) -> bool:
+    """INSERT the order unless its number is taken (ON CONFLICT on the number only); True when it went in.
+
+    Without the savepoint and the ORM's INSERT compiler that ``create`` in a
+    savepoint needs; a clash on the checkout token still raises IntegrityError.
+    Fields' own ``pre_save`` and ``get_db_prep_save`` give the values ``save`` would.
+    """
+    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(order, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_order_insert_statement(), values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    order.pk = row[0]
+    order._state.adding, order._state.db = False, connection.alias
+    return True
+
+
+@cache
+def _order_insert_statement() -> str:
+    quote = connection.ops.quote_name
+    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    return (
+        f"INSERT INTO {quote(Order._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(Order._meta.get_field('number').column)}) DO NOTHING "
+        f"RETURNING {quote(Order._meta.pk.column)}"
+    )
 
 
 def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:

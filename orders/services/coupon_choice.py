@@ -71,7 +71,8 @@ def choose_coupon(items, variants, context: PricingContext, wanted: str | None, 
     without = price_cart(items, context)
     if member is None:
         return CouponPricing(priced=without)
-    coupons = coupon_selectors.usable_coupons(member.user_id)
+    # The member's row says when they hold no coupon usable now (orders.checkout_queries.member_with_tier).
+    coupons = coupon_selectors.usable_coupons(member.user_id) if getattr(member, "may_hold_usable_coupon", True) else []
     places = coupon_selectors.variant_places(variants) if coupons or wanted else []
     options, priced_by_code = [], {}
     for coupon in coupons:

@@ -7,9 +7,10 @@ same SKUs in opposite order queue behind each other instead of deadlocking.
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -86,28 +87,96 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
     """Reserve every line in one store, or nothing.
 
     Locks the rows in pk order, re-checks on hand − reserved inside the lock,
-    then reserves. Raises OutOfStock naming each short line.
+    then reserves. Raises OutOfStock naming each short line. Its own
+    savepoint: a store found short rolls back, which also lets go of that
+    store's row locks before the caller tries another.
     """
     wanted = _merge(lines)
-    rows = _locked_rows(store_id, wanted)
+    if connection.vendor == "postgresql":
+        rows = _reserve_in_one_statement(store_id, wanted, reference, by)
+    else:
+        rows = _reserve_with_orm(store_id, wanted, reference, by)
     shortages = {
-        variant_id: (rows[variant_id].available if variant_id in rows else 0)
+        variant_id: (rows[variant_id][0] if variant_id in rows else 0)
         for variant_id, quantity in wanted.items()
-        if variant_id not in rows or rows[variant_id].available < quantity
+        if variant_id not in rows or rows[variant_id][0] < quantity
     }
     if shortages:
         names = dict(Variant.objects.filter(pk__in=shortages).values_list("pk", "product__name"))
         raise OutOfStock(shortages=shortages, names=names)
-    movements = []
+    # Only a row this reservation emptied can flip a variant to sold out.
+    emptied = [variant_id for variant_id, (_before, after) in rows.items() if after == 0]
+    if emptied:
+        refresh_product_stock_flags(variant_ids=emptied)
+
+
+@cache
+def _reserve_statement() -> str:
+    quote = connection.ops.quote_name
+    stock, movement = quote(Stock._meta.db_table), quote(StockMovement._meta.db_table)
+    return f"""
+        WITH wanted (variant_id, quantity) AS (SELECT * FROM unnest(%(variants)s::bigint[], %(quantities)s::integer[])),
+        -- FOR UPDATE after ORDER BY: the rows are locked one by one in pk order, and each is read as it is
+        -- once its lock is ours (the newest committed version), so the check below sees the live figures.
+        locked AS (
+            SELECT id, variant_id, on_hand, reserved FROM {stock}
+            WHERE store_id = %(store)s AND variant_id = ANY(%(variants)s::bigint[])
+            ORDER BY id FOR UPDATE
+        ),
+        short AS (
+            SELECT 1 FROM wanted w LEFT JOIN locked l ON l.variant_id = w.variant_id
+            WHERE l.id IS NULL OR l.on_hand - l.reserved < w.quantity
+        ),
+        -- All or nothing: one short line and no row changes.
+        reserved AS (
+            UPDATE {stock} s SET reserved = s.reserved + w.quantity
+            FROM locked l JOIN wanted w ON w.variant_id = l.variant_id
+            WHERE s.id = l.id AND NOT EXISTS (SELECT 1 FROM short)
+            RETURNING s.id, s.variant_id, s.on_hand - s.reserved AS available, w.quantity
+        ),
+        ledger AS (
+            INSERT INTO {movement}
+                (stock_id, reason, on_hand_change, reserved_change, reference, note, created_by_id, created_at)
+            SELECT id, %(reason)s, 0, quantity, %(reference)s, '', %(by)s, %(at)s FROM reserved
+        )
+        SELECT l.variant_id, l.on_hand - l.reserved, r.available
+        FROM locked l LEFT JOIN reserved r ON r.id = l.id
+    """
+
+
+def _reserve_in_one_statement(store_id, wanted, reference, by) -> dict[int, tuple[int, int | None]]:
+    """Lock, check, reserve and write the ledger in one round trip: {variant id: (available before, after or None)}.
+
+    ``after`` is None on every row when any line was short (nothing was written).
+    """
+    params = {
+        "variants": list(wanted),
+        "quantities": list(wanted.values()),
+        "store": store_id,
+        "reason": StockMovement.Reason.RESERVATION.value,
+        "reference": reference,
+        "by": by.pk if by is not None else None,
+        "at": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_reserve_statement(), params)
+        return {variant_id: (before, after) for variant_id, before, after in cursor.fetchall()}
+
+
+def _reserve_with_orm(store_id, wanted, reference, by) -> dict[int, tuple[int, int | None]]:
+    """The same on databases other than PostgreSQL: select_for_update, then one save per row."""
+    rows = _locked_rows(store_id, wanted)
+    if any(variant_id not in rows or rows[variant_id].available < quantity for variant_id, quantity in wanted.items()):
+        return {variant_id: (row.available, None) for variant_id, row in rows.items()}
+    movements, result = [], {}
     for variant_id, row in rows.items():
+        before = row.available
         row.reserved += wanted[variant_id]
         row.save(update_fields=["reserved"])
         movements.append(_record(row, StockMovement.Reason.RESERVATION, reserved=wanted[variant_id], reference=reference, by=by))
+        result[variant_id] = (before, row.available)
     StockMovement.objects.bulk_create(movements)
-    # Only a row this reservation emptied can flip a variant to sold out.
-    emptied = [variant_id for variant_id, row in rows.items() if row.available == 0]
-    if emptied:
-        refresh_product_stock_flags(variant_ids=emptied)
+    return result
 
 
 @transaction.atomic
