@@ -127,11 +127,8 @@ class SearchListing(Listing):
         if ordered is None:
             return super().page
         page = Paginator(ordered, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        shown = list(page.object_list)
         # Cards need neither the rank nor an order from the database (the page is already in order).
-        rows = selectors.visible_products().filter(pk__any_of=[candidate.pk for candidate in shown]).order_by()
-        products = {product.pk: product for product in selectors.with_card_data(rows)} if shown else {}
-        page.object_list = [products[candidate.pk] for candidate in shown if candidate.pk in products]
+        page.object_list = selectors.cards_by_ids([candidate.pk for candidate in page.object_list])
         return page
 
 

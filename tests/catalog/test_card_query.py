@@ -1,0 +1,97 @@
+"""A listing's cards read by one fixed SQL query give what the ORM's card queryset gives."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from catalog.models import Product, ProductImage, Variant
+from catalog.selectors import cards_by_ids, products_by_ids_in_order, visible_products, with_card_data
+from tests.factories import BrandFactory, ProductFactory, ProductImageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def own_values(instance) -> dict:
+    return {name: value for name, value in instance.__dict__.items() if name != "_state"}
+
+
+@pytest.fixture
+def products():
+    """Products with and without a brand, pictures (a thumbnail, only an upload, none) and several prices."""
+    brand = BrandFactory(slug="north")
+    with_thumbnail = ProductFactory(brand=brand, price=Decimal("12.50"))
+    Variant.objects.create(product=with_thumbnail, sku="DEARER", price=Decimal("19.90"))
+    Variant.objects.create(product=with_thumbnail, sku="HIDDEN", price=Decimal("99.00"), is_active=False)
+    first = ProductImageFactory(product=with_thumbnail, position=0, alt_text="正面")
+    ProductImageFactory(product=with_thumbnail, position=1, alt_text="背面")
+    ProductImage.objects.filter(pk=first.pk).update(card_thumbnail="thumbs/card/front.webp")
+    upload_only = ProductFactory(brand=None)
+    image = ProductImageFactory(product=upload_only, alt_text="")
+    ProductImage.objects.filter(pk=image.pk).update(card_thumbnail="")
+    no_picture = ProductFactory(brand=brand)
+    return [with_thumbnail, upload_only, no_picture]
+
+
+def test_cards_by_ids_gives_field_for_field_what_with_card_data_gives(products):
+    ids = [product.pk for product in products]
+
+    cards = cards_by_ids(ids)
+
+    orm = {product.pk: product for product in with_card_data(visible_products().filter(pk__in=ids))}
+    assert len(cards) == len(orm) == 3
+    for card in cards:
+        expected = orm[card.pk]
+        assert own_values(card) == own_values(expected)
+        assert card.get_deferred_fields() == expected.get_deferred_fields()
+        assert card._state.db == expected._state.db and card._state.adding is expected._state.adding
+        assert card._state.fields_cache.keys() == expected._state.fields_cache.keys() == {"brand"}
+        if expected.brand is None:
+            assert card.brand is None
+        else:
+            assert own_values(card.brand) == own_values(expected.brand)
+    first = cards[0]
+    assert (first.price_high, first.card_image_name, first.card_image_alt) == (
+        Decimal("19.90"), "thumbs/card/front.webp", "正面"
+    )
+    assert isinstance(first.price_high, Decimal)
+    assert cards[1].card_image_name == ProductImage.objects.get(product=products[1]).image.name
+    assert (cards[2].card_image_name, cards[2].card_image_alt) == (None, None)
+
+
+def test_cards_by_ids_reads_the_cards_and_their_brands_in_one_query(products):
+    ids = [product.pk for product in products]
+
+    with CaptureQueriesContext(connection) as captured:
+        cards = cards_by_ids(ids)
+        [card.brand for card in cards]
+        [(card.name, card.price, card.slug) for card in cards]
+
+    assert len(captured.captured_queries) == 1
+
+
+def test_cards_by_ids_keeps_the_ids_order(products):
+    ids = [products[2].pk, products[0].pk, products[1].pk]
+
+    assert [card.pk for card in cards_by_ids(ids)] == ids
+    assert [card.pk for card in products_by_ids_in_order(list(reversed(ids)))] == list(reversed(ids))
+
+
+def test_cards_by_ids_drops_invisible_and_unknown_products(products):
+    unpublished = ProductFactory(is_published=False)
+    not_yet = ProductFactory()
+    ended = ProductFactory()
+    now = timezone.now()
+    Product.objects.filter(pk=not_yet.pk).update(available_from=now + timedelta(days=1))
+    Product.objects.filter(pk=ended.pk).update(available_until=now - timedelta(days=1))
+    ids = [unpublished.pk, products[0].pk, not_yet.pk, 999_999, ended.pk, products[1].pk]
+
+    assert [card.pk for card in cards_by_ids(ids)] == [products[0].pk, products[1].pk]
+
+
+def test_cards_by_ids_of_no_ids_is_empty_without_a_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert cards_by_ids([]) == []
