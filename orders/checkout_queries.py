@@ -11,6 +11,12 @@ parameters and builds the same Variant and Product instances the ORM would
 ``member_with_tier`` does the same for the member's profile and tier
 (``select_related("tier")``), read once per checkout.
 
+Each also answers one yes/no question in the same round trip, so checkout
+can skip a read that would find nothing: whether a line's variant has a
+live flash sale (``has_live_flash_sale``) and whether the member holds a
+coupon usable now (``may_hold_usable_coupon``). Both are the exact
+conditions of the reads they spare, asked of the database, not a cache.
+
 Only for PostgreSQL; other databases keep the queryset.
 """
 

@@ -161,8 +161,11 @@ def _unit_price_rules(lines, choice: CheckoutChoice, member: MemberProfile | Non
             return (group_services.group_price_rule(group_services.live_group_buy(group_buy_id=choice.group_buy_id)),)
         except group_services.GroupBuyError:
             return ()
+    user_id = member.user_id if member else None
+    if flash is None:
+        flash = _flash_offers(user_id, lines)
     return tuple(flash_services.flash_price_rules(
-        user_id=member.user_id if member else None, variant_ids=[variant.pk for variant, _q in lines], offers=flash
+        user_id=user_id, variant_ids=[variant.pk for variant, _q in lines], offers=flash
     ))
 
 
@@ -347,7 +350,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     return order
 
 
-def _flash_offers(user_id: int, lines) -> dict:
+def _flash_offers(user_id: int | None, lines) -> dict:
     """The member's live flash offers for the lines; none to read when the lines' own read found no live sale.
 
     ``has_live_flash_sale`` (orders.checkout_queries) is the same condition as
