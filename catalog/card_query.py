@@ -26,18 +26,29 @@ CARD_DEFERRED_COLUMNS = ("description", "summary", "seo_title", "seo_description
 CARD_SKIPPED = (*SEARCH_COLUMNS, *CARD_DEFERRED_COLUMNS)
 
 
+def top_price_sql(alias: str) -> str:
+    """The dearest active variant's price of the product under ``alias``, as with_card_data's ``price_high``
+    (beside the stored from-price it makes the card say "from")."""
+    return f"(SELECT max(v.price) FROM {table(Variant)} v WHERE v.product_id = {alias}.id AND v.is_active)"
+
+
+def first_picture_join(alias: str, picture: str) -> str:
+    """A LEFT JOIN LATERAL giving ``picture.name`` (the card thumbnail, else the upload) and ``picture.alt_text``
+    of the first picture of the product under ``alias``, as with_card_data's ``card_image_name``/``_alt``."""
+    return (
+        f" LEFT JOIN LATERAL (SELECT coalesce(nullif(ci.card_thumbnail, ''), ci.image) AS name, ci.alt_text"
+        f" FROM {table(ProductImage)} ci WHERE ci.product_id = {alias}.id ORDER BY ci.position, ci.id LIMIT 1)"
+        f" {picture} ON true"
+    )
+
+
 @cache
 def _sql() -> str:
     """The query's text: the first %s the moment (used twice by the visibility rule), the last the ids."""
-    # The dearest active price (beside the stored from-price it makes the card say "from") and the first
-    # picture (its card thumbnail, else the upload), as with_card_data annotates them.
     return (
-        f"SELECT {columns(Product, 'p', CARD_SKIPPED)}, {columns(Brand, 'b')},"
-        f" (SELECT max(v.price) FROM {table(Variant)} v WHERE v.product_id = p.id AND v.is_active),"
+        f"SELECT {columns(Product, 'p', CARD_SKIPPED)}, {columns(Brand, 'b')}, {top_price_sql('p')},"
         f" i.name, i.alt_text"
-        f" FROM {table(Product)} p LEFT JOIN {table(Brand)} b ON b.id = p.brand_id"
-        f" LEFT JOIN LATERAL (SELECT coalesce(nullif(ci.card_thumbnail, ''), ci.image) AS name, ci.alt_text"
-        f" FROM {table(ProductImage)} ci WHERE ci.product_id = p.id ORDER BY ci.position, ci.id LIMIT 1) i ON true"
+        f" FROM {table(Product)} p LEFT JOIN {table(Brand)} b ON b.id = p.brand_id{first_picture_join('p', 'i')}"
         f" WHERE {visible_product_sql('p', '%s')} AND p.id = ANY(%s)"
     )
 

@@ -24,6 +24,7 @@ import psycopg
 from django.db import ProgrammingError, connection
 from django.utils import timezone
 
+from catalog.card_query import first_picture_join, top_price_sql
 from catalog.fixed_sql import (
     cache_related,
     columns,
@@ -97,12 +98,12 @@ def _sql() -> str:
         f"SELECT coalesce(json_agg({json_object(Tag, 't')} ORDER BY t.name, t.id), '[]')::text"
         f" FROM {m2m_table(Product, 'tags')} pt JOIN {table(Tag)} t ON t.id = pt.tag_id WHERE pt.product_id = p.id"
     )
-    # What a card shows, as catalog.selectors.with_card_data annotates it on a listing: the dearest active
-    # price (for "from") and the first picture (its card thumbnail, else the upload).
+    # What a card shows, as catalog.selectors.with_card_data annotates it on a listing (the same SQL as the
+    # listing cards' query, catalog.card_query).
     card = json_object(
         Product, "r", _CARD_SKIPPED,
         brand=nullable_json_object(Brand, "rb"),
-        price_high=f"(SELECT max(rv.price) FROM {table(Variant)} rv WHERE rv.product_id = r.id AND rv.is_active)",
+        price_high=top_price_sql("r"),
         card_image_name="ri.name",
         card_image_alt="ri.alt_text",
     )
@@ -112,9 +113,7 @@ def _sql() -> str:
         f" JOIN {m2m_table(Product, 'related_products')} rp ON rp.to_product_id = rr.id"
         f" WHERE rp.from_product_id = p.id AND {_visible('rr')}"
         f" ORDER BY rr.created_at DESC, rr.id DESC LIMIT {RELATED_LIMIT}) r"
-        f" LEFT JOIN {table(Brand)} rb ON rb.id = r.brand_id"
-        f" LEFT JOIN LATERAL (SELECT coalesce(nullif(ci.card_thumbnail, ''), ci.image) AS name, ci.alt_text"
-        f" FROM {table(ProductImage)} ci WHERE ci.product_id = r.id ORDER BY ci.position, ci.id LIMIT 1) ri ON true"
+        f" LEFT JOIN {table(Brand)} rb ON rb.id = r.brand_id{first_picture_join('r', 'ri')}"
     )
     return (
         f"SELECT {columns(Product, 'p', SEARCH_COLUMNS)}, {columns(Category, 'c')}, {columns(Brand, 'b')},"
