@@ -25,28 +25,23 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
+from catalog.fixed_sql import columns, fields
 from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant, visible_product_sql
 from marketing.models import Coupon, FlashSale
 from members.models import MemberProfile, Tier
 from orders.models import Cart, CartLine
 
 
-def _fields(model, skip=()) -> list:
-    return [field for field in model._meta.concrete_fields if field.attname not in skip]
-
-
 @cache
 def _statement() -> str:
     quote = connection.ops.quote_name
-    variant_fields, product_fields = _fields(Variant), _fields(Product, SEARCH_COLUMNS)
-    columns = ", ".join(
-        [f"l.{quote(CartLine._meta.get_field('quantity').column)}"]
-        + [f"v.{quote(field.column)}" for field in variant_fields]
-        + [f"p.{quote(field.column)}" for field in product_fields]
+    selected = (
+        f"l.{quote(CartLine._meta.get_field('quantity').column)}, {columns(Variant, 'v')},"
+        f" {columns(Product, 'p', SEARCH_COLUMNS)}"
     )
     options = Variant._meta.get_field("option_values")
     return f"""
-        SELECT {columns},
+        SELECT {selected},
             -- catalog.models.visible_product, and the variant still sold
             (v.is_active AND {visible_product_sql("p", "%s")}) AS on_sale,
             -- the option values in OptionValue's own order (option, position, value)
@@ -73,7 +68,7 @@ def _statement() -> str:
 
 @cache
 def _names() -> tuple[list[str], list[str]]:
-    return [f.attname for f in _fields(Variant)], [f.attname for f in _fields(Product, SEARCH_COLUMNS)]
+    return [f.attname for f in fields(Variant)], [f.attname for f in fields(Product, SEARCH_COLUMNS)]
 
 
 def cart_lines_for_checkout(user_id: int) -> list[tuple[Variant, int]]:
@@ -97,12 +92,9 @@ def cart_lines_for_checkout(user_id: int) -> list[tuple[Variant, int]]:
 @cache
 def _member_statement() -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        [f"m.{quote(field.column)}" for field in _fields(MemberProfile)]
-        + [f"t.{quote(field.column)}" for field in _fields(Tier)]
-    )
+    selected = f"{columns(MemberProfile, 'm')}, {columns(Tier, 't')}"
     return f"""
-        SELECT {columns},
+        SELECT {selected},
             -- marketing.coupon_selectors.usable_coupons' condition but the template's: none, and checkout skips that read
             EXISTS (
                 SELECT 1 FROM {quote(Coupon._meta.db_table)} k
@@ -125,8 +117,8 @@ def member_with_tier(user_id: int) -> MemberProfile | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    member_names = [f.attname for f in _fields(MemberProfile)]
+    member_names = [f.attname for f in fields(MemberProfile)]
     member = MemberProfile.from_db(connection.alias, member_names, row[: len(member_names)])
     tier_values, member.may_hold_usable_coupon = row[len(member_names):-1], row[-1]
-    member.tier = Tier.from_db(connection.alias, [f.attname for f in _fields(Tier)], tier_values) if member.tier_id else None
+    member.tier = Tier.from_db(connection.alias, [f.attname for f in fields(Tier)], tier_values) if member.tier_id else None
     return member

@@ -5,6 +5,7 @@ from functools import cache
 from django.core.cache import caches
 from django.db import connection
 
+from catalog.fixed_sql import columns
 from stores.models import Stock, Store
 
 AVAILABILITY_SECONDS = 15
@@ -57,10 +58,9 @@ def _stock_rows(variant_id: int) -> list[tuple[int, int, Store]]:
 def _stock_rows_sql() -> str:
     quote = connection.ops.quote_name
     stock = Stock._meta
-    store_columns = ", ".join(f"st.{quote(field.column)}" for field in Store._meta.concrete_fields)
     return (
         f"SELECT s.{quote(stock.get_field('on_hand').column)}, s.{quote(stock.get_field('reserved').column)},"
-        f" {store_columns} FROM {quote(stock.db_table)} s JOIN {quote(Store._meta.db_table)} st"
+        f" {columns(Store, 'st')} FROM {quote(stock.db_table)} s JOIN {quote(Store._meta.db_table)} st"
         f" ON st.id = s.{quote(stock.get_field('store').column)}"
         f" WHERE s.{quote(stock.get_field('variant').column)} = %s AND st.is_active ORDER BY st.priority, st.code"
     )
