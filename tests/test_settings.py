@@ -85,3 +85,14 @@ def test_env_example_gives_production_settings_a_value(variable):
     example = (BASE_DIR / ".env.example").read_text(encoding="utf-8")
 
     assert re.search(rf"^{variable}=\S", example, flags=re.MULTILINE), f"{variable} should be set, not commented out"
+
+
+def test_the_wsgi_application_freezes_its_startup_objects_and_collects_garbage_less_often():
+    probe = (
+        "import gc, shop.wsgi; "
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 10000, callable(shop.wsgi.application))"
+    )
+    result = run_with_env(["-c", probe], DEBUG="true")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["20000", "True", "True"]
