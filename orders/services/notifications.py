@@ -36,8 +36,13 @@ def queue_email(*, kind: str, order: Order) -> OutboxMessage:
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     message = OutboxMessage.objects.create(kind=kind, order=order)
-    transaction.on_commit(partial(_hand_to_worker, message.pk))
+    hand_over_after_commit(message.pk)
     return message
+
+
+def hand_over_after_commit(message_id: int) -> None:
+    """Hand an outbox message written in this transaction to a worker once it commits (the flush if that fails)."""
+    transaction.on_commit(partial(_hand_to_worker, message_id))
 
 
 def _hand_to_worker(message_id: int) -> None:
