@@ -1,4 +1,4 @@
-"""Counts storefront page views for analytics: cheap, no database, at most one Redis pipeline per request.
+"""Counts storefront page views for analytics: cheap, no database, a Redis pipeline per batch of requests.
 
 What it leaves out: static and media files, the back office, health checks,
 anything but a successful HTML page (or a successful add to cart), and bots
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from analytics.services.facts import shop_today
-from analytics.services.traffic import Hit, PageType, record_hit
+from analytics.services.traffic import Hit, PageType, record_hit, visitor_hash
 from shop.traffic_source import SOURCE_COOKIE, clean_source, source_from_request
 
 VISITOR_COOKIE = "shop_vid"
@@ -79,8 +79,6 @@ class TrafficMiddleware:
         elif source != request.COOKIES.get(SOURCE_COOKIE):
             response.set_cookie(SOURCE_COOKIE, source, httponly=True, samesite="Lax", secure=request.is_secure())
         day = shop_today()
-        from analytics.services.traffic import visitor_hash
-
         record_hit(Hit(day=day, page_type=page_type, source=source[:100], visitor=visitor_hash(visitor, day),
                        step=step, counts_view=counts_view))
 

@@ -1,13 +1,16 @@
 """Page views, unique visitors and the funnel, counted without a database write per request.
 
-A request adds to Redis in one pipeline: a hash of page-view counts per day
-(field "page type<TAB>source"), a HyperLogLog of visitor hashes per (day, page
-type, source) and a hash of funnel steps per day. While Redis is down, and in
-the zero-setup demo with no Redis at all, the counts go to this process's
-memory instead (``_local``); the next request that finds Redis up again moves
-them there in its pipeline, and ``flush_traffic`` (a beat task every few
-minutes; in the demo it runs in the web process) writes both into
-``DailyTraffic`` and ``DailyFunnel``.
+Each process adds up its hits in memory (``_local``) and sends them to Redis in
+one pipeline once a batch is BATCH_SECONDS old or BATCH_HITS long (or a new
+day starts): a hash of page-view counts per day (field "page type<TAB>source"),
+a HyperLogLog of visitor hashes per (day, page type, source) and a hash of
+funnel steps per day. A pipeline per request cost about as much as a whole
+cached page. The last batch goes at a normal exit (atexit); a process that
+is killed loses at most its last batch. While Redis is down, and in the
+zero-setup demo with no Redis at all, the counts stay in memory; the next
+hit that finds Redis up again sends them at once, and ``flush_traffic`` (a
+beat task every few minutes; in the demo it runs in the web process) writes
+both into ``DailyTraffic`` and ``DailyFunnel``.
 
 Nothing personal is kept: a guest is a random id in a first-party cookie,
 and what is counted is a keyed hash of that id and the day (HMAC with the
@@ -17,11 +20,14 @@ and no IP address or account is stored.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import hmac
 import logging
+import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,6 +43,9 @@ logger = logging.getLogger(__name__)
 KEY_TTL = 3 * 24 * 3600
 ALL_SOURCES = "*"  # the funnel row for every source together
 FUNNEL_STEPS = ("add_to_cart", "checkout_started")
+# A process sends its counts to Redis when the oldest unsent hit is this old, or this many are waiting.
+BATCH_SECONDS = 1.0
+BATCH_HITS = 200
 
 
 class PageType:
@@ -72,7 +81,7 @@ def _uv_key(day: dt.date, field: str) -> str:
 
 
 class _Local:
-    """This process's counts while Redis is unavailable."""
+    """This process's counts not yet in Redis: the current batch, or everything while Redis is unavailable."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -82,40 +91,69 @@ class _Local:
         self.views: Counter = Counter()
         self.steps: Counter = Counter()
         self.new_visitors: dict[tuple, set] = {}
-        # Every visitor hash of the day seen here, kept (not drained) to count uniques without Redis.
+        # Every visitor hash of the day seen while Redis was down, kept (not drained) to count uniques without it.
         self.visitors: dict[tuple, set] = {}
+        self.hits = 0  # unsent hits
+        self.since = 0.0  # time.monotonic() of the oldest unsent hit
+        self.day: dt.date | None = None  # the day of the oldest unsent hit
+        self.backlog = False  # counts kept during an outage wait: send them with the next hit
 
-    def add(self, hit: Hit) -> None:
+    def add(self, hit: Hit, *, outage: bool = True) -> None:
         field = (hit.day, hit.page_type, hit.source)
         with self.lock:
+            if not self.hits:
+                self.since, self.day = time.monotonic(), hit.day
+            self.hits += 1
             if hit.counts_view:
                 self.views[field] += 1
                 self.new_visitors.setdefault(field, set()).add(hit.visitor)
-                self.visitors.setdefault(field, set()).add(hit.visitor)
+                if outage:
+                    self.visitors.setdefault(field, set()).add(hit.visitor)
             if hit.step:
                 self.steps[(hit.day, hit.step, hit.source)] += 1
+            if outage:
+                self.backlog = True
+
+    def is_due(self, day: dt.date) -> bool:
+        """Whether the batch should go now: old or long enough, counts from an outage, or a new day began."""
+        return (self.backlog or self.hits >= BATCH_HITS or day != self.day
+                or time.monotonic() - self.since >= BATCH_SECONDS)
 
     def drain(self):
         with self.lock:
             views, steps, new = self.views, self.steps, self.new_visitors
             self.views, self.steps, self.new_visitors = Counter(), Counter(), {}
+            self.hits, self.day, self.backlog = 0, None, False
             oldest = shop_today() - dt.timedelta(days=1)
             self.visitors = {key: seen for key, seen in self.visitors.items() if key[0] >= oldest}
         return views, steps, new
 
     def restore(self, views, steps, new):
+        """Take back counts that could not be sent or written; they go with the next hit that finds Redis up."""
         with self.lock:
+            if not self.hits:
+                self.since, self.day = time.monotonic(), None
+            self.hits += sum(views.values()) + sum(steps.values())
+            self.backlog = True
             self.views.update(views)
             self.steps.update(steps)
             for field, seen in new.items():
                 self.new_visitors.setdefault(field, set()).update(seen)
+                self.visitors.setdefault(field, set()).update(seen)
 
     @property
     def is_empty(self) -> bool:
         return not (self.views or self.steps)
 
+    def forget_after_fork(self) -> None:
+        # A forked child starts with a copy of the parent's unsent counts: the parent sends them, not the child.
+        self.lock = threading.Lock()
+        self.clear()
+
 
 _local = _Local()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _local.forget_after_fork())
 
 
 def _redis():
@@ -124,18 +162,6 @@ def _redis():
     if not hasattr(cache, "_cache") or not hasattr(cache._cache, "get_client") or not cache_is_up(cache):
         return None
     return cache._cache.get_client(write=True)
-
-
-def _queue(pipe, hit: Hit) -> None:
-    field = f"{hit.page_type}\t{hit.source}"
-    if hit.counts_view:
-        pipe.hincrby(_pv_key(hit.day), field, 1)
-        pipe.expire(_pv_key(hit.day), KEY_TTL)
-        pipe.pfadd(_uv_key(hit.day, field), hit.visitor)
-        pipe.expire(_uv_key(hit.day, field), KEY_TTL)
-    if hit.step:
-        pipe.hincrby(_fn_key(hit.day), f"{hit.step}\t{hit.source}", 1)
-        pipe.expire(_fn_key(hit.day), KEY_TTL)
 
 
 def _queue_local(pipe, views, steps, new) -> None:
@@ -153,23 +179,40 @@ def _queue_local(pipe, views, steps, new) -> None:
 
 
 def record_hit(hit: Hit) -> None:
-    """Count one hit: one Redis pipeline (carrying any counts kept here during an outage), or this process's memory."""
+    """Count one hit in this process; a batch that is due goes to Redis in one pipeline (kept here while it is down)."""
     client = _redis()
     if client is None:
         _local.add(hit)
         return
-    backlog = _local.drain() if not _local.is_empty else None
+    _local.add(hit, outage=False)
+    if _local.is_due(hit.day):
+        _send(client)
+
+
+def _send(client) -> None:
+    """Send everything this process holds to Redis in one pipeline; on an outage keep it for later."""
+    pending = _local.drain()
+    if not (pending[0] or pending[1]):
+        return
     try:
         pipe = client.pipeline(transaction=False)
-        _queue(pipe, hit)
-        if backlog:
-            _queue_local(pipe, *backlog)
+        _queue_local(pipe, *pending)
         pipe.execute()
     except OUTAGE_ERRORS as err:
         note_down(getattr(caches["default"], "_address", "redis"), err, what="page views are counted in each process")
-        if backlog:
-            _local.restore(*backlog)
-        _local.add(hit)
+        _local.restore(*pending)
+
+
+def send_pending_hits() -> None:
+    """Send this process's unsent batch now (at exit, so a normal shutdown loses no count)."""
+    if _local.is_empty:
+        return
+    client = _redis()
+    if client is not None:
+        _send(client)
+
+
+atexit.register(send_pending_hits)
 
 
 def _split(field) -> tuple[str, str]:
