@@ -8,9 +8,10 @@ import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db import connection, models
 from django.db.models import (
-    CharField, Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value,
+    CharField, Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
@@ -85,7 +86,8 @@ class IdsFirst:
     thousands of rows to find 24: 250 ms for a filtered top-level category. Here the ids are ordered
     by expressions no index serves, so PostgreSQL reads the subtree's entries of the covering index
     product_category_brand (an index-only scan, a few ms even for the biggest category) and sorts
-    only ids and sort keys; the page's 24 rows are then read by primary key in a second query
+    only ids and sort keys, counting them in the same query (``read_ahead``, as ``listing_page``
+    does); the page's 24 rows are then read by primary key in a second query
     (``cards_by_ids``, one fixed SQL text: cheaper in Python than the ORM's one query with the ids
     as a subquery).
     """
@@ -93,16 +95,55 @@ class IdsFirst:
     def __init__(self, products: QuerySet[Product], order: tuple[str, ...]):
         self.products = products.order_by()
         self.order = order
+        self._total: int | None = None
+        self._read_ahead: tuple[int, list[int]] | None = None  # (offset, ids) of the page read with the total
 
     def count(self) -> int:
-        return self.products.count()
+        if self._total is None:
+            self._total = self.products.count()
+        return self._total
 
     def __len__(self) -> int:
         return self.count()
 
+    def read_ahead(self, offset: int, limit: int) -> None:
+        """Read the ids of the page that starts at ``offset`` and the number of all matches in one query.
+
+        The Paginator then asks ``count()`` and slices this page, which cost no further query. A page past
+        the end finds no row and so learns no total: ``count()`` then asks on its own.
+        """
+        # count(*) OVER () counts every match before LIMIT cuts the page: the count of the same scan.
+        with_total = self._ordered().annotate(total=Window(Count("*"))).values_list("pk", "total")
+        rows = list(with_total[offset:offset + limit])
+        if rows:
+            self._total = rows[0][1]
+            self._read_ahead = (offset, [pk for pk, _total in rows])
+
     def __getitem__(self, index: slice) -> list[Product]:
-        ids = list(self.products.order_by(*[_unindexed(key) for key in self.order]).values_list("pk", flat=True)[index])
+        ahead = self._read_ahead
+        if ahead and ahead[0] == index.start and index.stop - index.start <= len(ahead[1]):
+            ids = ahead[1][: index.stop - index.start]
+        else:
+            ids = list(self._ordered().values_list("pk", flat=True)[index])
         return cards_by_ids(ids)
+
+    def _ordered(self) -> QuerySet[Product]:
+        return self.products.order_by(*[_unindexed(key) for key in self.order])
+
+
+# A page number beyond any real listing is not read ahead (its OFFSET could overflow PostgreSQL's bigint).
+MAX_READ_AHEAD_PAGE = 100_000
+
+
+def listing_page(source, number, per_page: int) -> Page:
+    """``Paginator(source, per_page).get_page(number)``; from ``IdsFirst``, the page and the count in one query."""
+    if isinstance(source, IdsFirst):
+        try:
+            wanted = min(max(int(number), 1), MAX_READ_AHEAD_PAGE)
+        except (TypeError, ValueError):
+            wanted = 1  # as get_page: a page number that is not one shows the first page
+        source.read_ahead((wanted - 1) * per_page, per_page)
+    return Paginator(source, per_page).get_page(number)
 
 
 def _unindexed(key: str):

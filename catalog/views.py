@@ -148,7 +148,7 @@ class CategoryListing(Listing):
         products = self.filter.qs
         order = SORTS[self.filter.chosen_sort(self.default_sort)]
         source = selectors.sorted_page_source(products, order)
-        return Paginator(source, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return selectors.listing_page(source, self.request.GET.get("page"), settings.CATALOG_PAGE_SIZE)
 
 
 @require_GET

@@ -85,3 +85,37 @@ def test_a_category_page_reads_its_ids_by_expressions_no_single_column_index_ser
     ids_query, cards_query = captured.captured_queries
     assert "+ '0:00:00'::interval" in ids_query["sql"] or "INTERVAL" in ids_query["sql"].upper()
     assert "= ANY(" in cards_query["sql"] and "ORDER BY" not in cards_query["sql"].split("LIMIT 1)")[-1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ids-first page is PostgreSQL's")
+def test_a_category_page_reads_its_ids_and_its_count_in_one_query(client, subtree):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/c/top/?sort=price&in_stock=on&page=2")
+
+    assert response.status_code == 200
+    assert response.context["listing"].page.paginator.count == visible_products().filter(
+        category_id__in=subtree, is_in_stock=True
+    ).count()
+    assert CARD.findall(response.content.decode()) == expected_slugs(subtree, "price", page=2, is_in_stock=True)
+    product_reads = [q["sql"] for q in captured.captured_queries if 'FROM "catalog_product"' in q["sql"]]
+    assert not [sql for sql in product_reads if sql.startswith('SELECT COUNT(*)')]
+    assert len([sql for sql in product_reads if "OVER ()" in sql]) == 1
+
+
+@pytest.mark.parametrize("page", ["9", "999999999999999999999999", "-3"])
+def test_a_category_page_number_past_the_end_shows_the_last_page_with_the_full_count(client, subtree, page):
+    response = client.get(f"/c/top/?sort=new&page={page}")
+
+    assert response.status_code == 200
+    listed = response.context["listing"].page
+    assert listed.paginator.count == 30
+    assert listed.number == 4
+    assert CARD.findall(response.content.decode()) == expected_slugs(subtree, "new", page=4)
+
+
+def test_a_category_page_number_that_is_not_a_number_shows_the_first_page(client, subtree):
+    response = client.get("/c/top/?sort=new&page=two")
+
+    assert response.status_code == 200
+    assert response.context["listing"].page.number == 1
+    assert CARD.findall(response.content.decode()) == expected_slugs(subtree, "new", page=1)

@@ -150,8 +150,8 @@ def test_a_listing_reads_its_cards_pictures_in_its_own_query(client, catalogue):
     [
         ("/", 6 + 1 + 1),
         ("/categories/", 1 + 1),  # the tree, and one picture per category for the grid (DISTINCT ON, one query)
-        ("/c/top/", 8 + 1 + 1),
-        ("/c/leaf/?sort=price&in_stock=on&a_origin=north", 8 + 1 + 1),
+        ("/c/top/", 7 + 1 + 1),  # ids-first: the page and its count in one query (catalog.selectors.listing_page)
+        ("/c/leaf/?sort=price&in_stock=on&a_origin=north", 7 + 1 + 1),
         # The product with all its lists (one query), its stock, the category's newest (no staff-chosen related
         # products), the recently viewed cards and the claimable coupons.
         ("/p/item-0/", 5 + 1 + 1),
