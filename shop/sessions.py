@@ -1,9 +1,12 @@
 """Database sessions, cheaper on the two paths every visitor takes.
 
 Django's database session store asks "does this key exist?" before it
-inserts a new session. The insert itself is refused on a duplicate key and
-Django then draws another, so the question only costs a query per new
-visitor (every guest who adds to the cart).
+inserts a new session, and saves through the ORM inside a transaction
+(BEGIN, INSERT, COMMIT: three round trips). Here a new session is one
+``INSERT ... ON CONFLICT DO NOTHING`` and a changed one one ``UPDATE``, each
+a single statement needing no transaction: a duplicate key inserts nothing
+and a new key is drawn, as Django does (every guest who adds to the cart
+makes one).
 
 Every page a logged-in member opens loads their session first. Built through
 the ORM, that one-row SELECT cost several times in Python what PostgreSQL
@@ -14,7 +17,7 @@ after a Redis outage.
 
 from functools import cache
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connections, router
 from django.utils import timezone
@@ -30,6 +33,23 @@ def _load_sql(model, alias: str) -> str:
     return (
         f"SELECT {column('session_data')} FROM {quote(meta.db_table)}"
         f" WHERE {column('session_key')} = %s AND {column('expire_date')} > %s"
+    )
+
+
+# Both read INSERT ... ON CONFLICT (column) DO NOTHING; other databases keep Django's ORM save.
+_FIXED_SAVE_VENDORS = ("postgresql", "sqlite")
+
+
+@cache
+def _save_sql(model, alias: str) -> tuple[str, str]:
+    """The INSERT of a new session (params: key, data, expiry) and the UPDATE of one (params: data, expiry, key)."""
+    quote = connections[alias].ops.quote_name
+    meta = model._meta
+    table = quote(meta.db_table)
+    key, data, expiry = (quote(meta.get_field(name).column) for name in ("session_key", "session_data", "expire_date"))
+    return (
+        f"INSERT INTO {table} ({key}, {data}, {expiry}) VALUES (%s, %s, %s) ON CONFLICT ({key}) DO NOTHING",
+        f"UPDATE {table} SET {data} = %s, {expiry} = %s WHERE {key} = %s",
     )
 
 
@@ -51,3 +71,24 @@ class SessionStore(DatabaseSessionStore):
             self._session_key = None  # as Django's store does: a new key is drawn when the session is saved
             return None
         return model(session_key=self.session_key, session_data=row[0])
+
+    def save(self, must_create=False):
+        """As Django's store saves: CreateError when ``must_create`` finds the key taken, UpdateError when the row is gone."""
+        if self.session_key is None:
+            return self.create()
+        model = self.model
+        alias = router.db_for_write(model)
+        connection = connections[alias]
+        if connection.vendor not in _FIXED_SAVE_VENDORS:
+            return super().save(must_create=must_create)
+        data = self.encode(self._get_session(no_load=must_create))
+        expiry = connection.ops.adapt_datetimefield_value(self.get_expiry_date())
+        insert, update = _save_sql(model, alias)
+        with connection.cursor() as cursor:
+            if must_create:
+                cursor.execute(insert, [self.session_key, data, expiry])
+            else:
+                cursor.execute(update, [data, expiry, self.session_key])
+            saved = cursor.rowcount
+        if not saved:
+            raise CreateError if must_create else UpdateError

@@ -51,3 +51,60 @@ def test_a_member_logged_in_stays_logged_in_from_page_to_page(client, django_use
 
     assert response.status_code == 200
     assert response.wsgi_request.user == user
+
+
+def test_a_new_session_is_written_by_one_statement_without_a_transaction():
+    store = SessionStore()
+    store["cart"] = {"5": 1}
+
+    with CaptureQueriesContext(connection) as captured:
+        store.save()
+
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["INSERT"]
+    assert SessionStore(store.session_key)["cart"] == {"5": 1}
+
+
+def test_a_new_session_that_draws_a_taken_key_draws_again_and_leaves_the_other_session_alone(monkeypatch):
+    taken = SessionStore()
+    taken["member"] = 1
+    taken.save()
+    keys = iter([taken.session_key, "n" * 32])
+    monkeypatch.setattr(SessionStore, "_get_new_session_key", lambda self: next(keys))
+
+    store = SessionStore()
+    store["cart"] = {"9": 3}
+    store.save()
+
+    assert store.session_key == "n" * 32
+    assert SessionStore(taken.session_key)["member"] == 1
+    assert SessionStore("n" * 32)["cart"] == {"9": 3}
+
+
+def test_a_changed_session_is_updated_under_its_own_key():
+    store = SessionStore()
+    store["cart"] = {"1": 1}
+    store.save()
+    key = store.session_key
+
+    loaded = SessionStore(key)
+    loaded["cart"] = {"1": 2}
+    loaded.save()
+
+    assert loaded.session_key == key
+    assert SessionStore(key)["cart"] == {"1": 2}
+    assert Session.objects.filter(session_key=key).count() == 1
+
+
+def test_saving_a_session_whose_row_was_deleted_meanwhile_fails_as_djangos_store_does():
+    from django.contrib.sessions.backends.base import UpdateError
+
+    store = SessionStore()
+    store["cart"] = {"1": 1}
+    store.save()
+    loaded = SessionStore(store.session_key)
+    loaded["cart"] = {"1": 2}
+    Session.objects.filter(session_key=store.session_key).delete()  # logged out in another tab
+
+    with pytest.raises(UpdateError):
+        loaded.save()
+    assert not Session.objects.exists()
