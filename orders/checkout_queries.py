@@ -20,6 +20,7 @@ conditions of the reads they spare, asked of the database, not a cache.
 Only for PostgreSQL; other databases keep the queryset.
 """
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -29,7 +30,7 @@ from catalog.fixed_sql import columns, fields
 from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant, visible_product_sql
 from marketing.models import Coupon, FlashSale
 from members.models import MemberProfile, Tier
-from orders.models import Cart, CartLine
+from orders.models import Cart, CartLine, Order
 
 
 @cache
@@ -75,8 +76,15 @@ def cart_lines_for_checkout(user_id: int) -> list[tuple[Variant, int]]:
     """(variant with ``product``, ``on_sale``, ``options_label`` and ``has_live_flash_sale``, quantity) per line, oldest first."""
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_statement(), [now, now, now, now, user_id])
-        rows = cursor.fetchall()
+        cursor.execute(_statement(), _lines_params(user_id, now))
+        return _lines_from(cursor.fetchall())
+
+
+def _lines_params(user_id: int, now) -> list:
+    return [now, now, now, now, user_id]
+
+
+def _lines_from(rows) -> list[tuple[Variant, int]]:
     variant_names, product_names = _names()
     after_variant = 1 + len(variant_names)
     after_product = after_variant + len(product_names)
@@ -113,8 +121,15 @@ def member_with_tier(user_id: int) -> MemberProfile | None:
     """
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_member_statement(), [Coupon.Status.AVAILABLE.value, now, now, user_id])
-        row = cursor.fetchone()
+        cursor.execute(_member_statement(), _member_params(user_id, now))
+        return _member_from(cursor.fetchone())
+
+
+def _member_params(user_id: int, now) -> list:
+    return [Coupon.Status.AVAILABLE.value, now, now, user_id]
+
+
+def _member_from(row) -> MemberProfile | None:
     if row is None:
         return None
     member_names = [f.attname for f in fields(MemberProfile)]
@@ -122,3 +137,53 @@ def member_with_tier(user_id: int) -> MemberProfile | None:
     tier_values, member.may_hold_usable_coupon = row[len(member_names):-1], row[-1]
     member.tier = Tier.from_db(connection.alias, [f.attname for f in fields(Tier)], tier_values) if member.tier_id else None
     return member
+
+
+@dataclass(frozen=True)
+class LockedCheckout:
+    """What placing an order reads once the member's cart row is locked."""
+
+    cart_id: int | None
+    twin_order_id: int | None
+    lines: list[tuple[Variant, int]]
+    member: MemberProfile | None
+
+
+@cache
+def _locked_checkout_statement() -> str:
+    quote = connection.ops.quote_name
+    cart, order = quote(Cart._meta.db_table), quote(Order._meta.db_table)
+    user = quote(Cart._meta.get_field("user").column)
+    token = quote(Order._meta.get_field("checkout_token").column)
+    # Four statements, one round trip: sent as one simple query, each statement takes its own snapshot
+    # after the one before it finished, so the reads below see what a checkout that held the lock before
+    # us committed (its order, the cart it emptied), exactly as separate queries after lock_cart would.
+    return ";\n".join([
+        f"SELECT id FROM {cart} WHERE {user} = %s LIMIT 1 FOR UPDATE",
+        f"SELECT id FROM {order} WHERE {token} = %s",
+        _statement(),
+        _member_statement(),
+    ])
+
+
+def lock_cart_and_read(user_id: int, token) -> LockedCheckout:
+    """Lock the member's cart row (orders.locks, step 1), then read the twin order, cart lines and member.
+
+    The same lock as ``orders.locks.lock_cart`` and the same reads as ``Order.objects.filter(checkout_token=token)``,
+    ``cart_lines_for_checkout`` and ``member_with_tier``, in that order, in one round trip. Needs a client-side
+    binding cursor (Django's default for psycopg), which sends the statements as one simple query.
+    """
+    now = timezone.now()
+    params = [user_id, token, *_lines_params(user_id, now), *_member_params(user_id, now)]
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_checkout_statement(), params)
+        cart = cursor.fetchone()
+        cursor.nextset()
+        twin = cursor.fetchone()
+        cursor.nextset()
+        lines = _lines_from(cursor.fetchall())
+        cursor.nextset()
+        member = _member_from(cursor.fetchone())
+    return LockedCheckout(
+        cart_id=cart[0] if cart else None, twin_order_id=twin[0] if twin else None, lines=lines, member=member
+    )

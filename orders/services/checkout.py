@@ -22,7 +22,7 @@ from marketing.services import groups as group_services
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders import workflow
-from orders.checkout_queries import member_with_tier
+from orders.checkout_queries import LockedCheckout, lock_cart_and_read, member_with_tier
 from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
 from orders.locks import lock_cart, lock_member
 from orders.models import (
@@ -282,16 +282,29 @@ def place_order(
         return order
 
 
-def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due, source="") -> Order:
+def _lock_cart_and_read(user_id: int, token) -> LockedCheckout:
+    """The cart lock, then the twin check, the cart lines and the member: one round trip on PostgreSQL."""
+    if connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return lock_cart_and_read(user_id, token)
     cart = lock_cart(user_id)
     # Almost always there is no twin: ask whether there is one (a cheap query), read it only when there is.
-    twins = Order.objects.filter(checkout_token=token)
-    if twins.exists():
-        return twins.get()
+    twin = Order.objects.filter(checkout_token=token).values_list("pk", flat=True).first()
+    return LockedCheckout(
+        cart_id=cart.pk if cart else None,
+        twin_order_id=twin,
+        lines=member_cart_lines(user_id) if twin is None else [],
+        member=None,
+    )
+
+
+def _place_order_locked(*, user_id, token, choice, expected_total, expected_amount_due, source="") -> Order:
+    locked = _lock_cart_and_read(user_id, token)
+    if locked.twin_order_id is not None:
+        return Order.objects.get(pk=locked.twin_order_id)
     is_group = choice.group_buy_id is not None
-    if cart is None and not is_group:
+    if locked.cart_id is None and not is_group:
         raise CheckoutError(_("Your cart is empty."))
-    lines = group_checkout_lines(choice) if is_group else member_cart_lines(user_id)
+    lines = group_checkout_lines(choice) if is_group else locked.lines
     _check_lines(lines)
     _check_choice(choice, user_id)
 
@@ -305,7 +318,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     # member, flash and coupon reads (the rows are locked later, in _reserve_with_gifts).
     first = next(sources)
 
-    member = member_for_checkout(user_id)
+    member = locked.member or member_for_checkout(user_id)
     # Read once: they set the flash prices and then bound the quantities (_check_flash_quantities).
     flash = None if is_group else _flash_offers(user_id, lines)
     coupons = price_with_coupons(lines, choice, member, flash=flash)
@@ -320,7 +333,7 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     _check_flash_quantities(user_id, lines, priced, flash)
     # With the order: its lines and shares, the event, the emptied cart (a group order is bought beside
     # the cart) and the receipt's outbox message.
-    order = _create_order(user_id, token, choice, priced, first, source, cart_id=None if is_group else cart.pk)
+    order = _create_order(user_id, token, choice, priced, first, source, cart_id=None if is_group else locked.cart_id)
     # The campaign figures need no lock: written before the stock rows are locked, not while they are held.
     promotion_services.record_promotion_uses(
         order_number=order.number, user_id=user_id, order_total=priced.total, uses=promotion_uses(priced)

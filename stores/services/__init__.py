@@ -4,13 +4,14 @@ Rows are always locked in primary-key order so that two orders touching the
 same SKUs in opposite order queue behind each other instead of deadlocking.
 """
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -82,7 +83,6 @@ def adjust_stock(*, stock_id: int, change: int, note: str, by=None) -> Stock:
     return stock
 
 
-@transaction.atomic
 def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> None:
     """Reserve every line in one store, or nothing.
 
@@ -92,15 +92,77 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
     store's row locks before the caller tries another.
     """
     wanted = _merge(lines)
-    if connection.vendor == "postgresql":
-        rows = _reserve_in_one_statement(store_id, wanted, reference, by)
-    else:
-        rows = _reserve_with_orm(store_id, wanted, reference, by)
-    shortages = {
+    if connection.vendor == "postgresql" and connection.in_atomic_block and _binds_on_client():
+        _reserve_under_savepoint(store_id, wanted, reference, by)
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            rows = _reserve_in_one_statement(store_id, wanted, reference, by)
+        else:
+            rows = _reserve_with_orm(store_id, wanted, reference, by)
+        _after_reserving(wanted, rows)
+
+
+def _binds_on_client() -> bool:
+    # Django's default for psycopg: queries are sent as simple queries, several statements in one.
+    return not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
+# Each reservation's own savepoint name, so a rollback never reaches an earlier reservation's.
+_savepoint_numbers = itertools.count(1)
+
+
+def _reserve_under_savepoint(store_id, wanted, reference, by) -> None:
+    """``reserve_stock`` inside the caller's transaction, its savepoint sent with the statement.
+
+    Django's atomic() would send SAVEPOINT and, on success, RELEASE SAVEPOINT as two more round
+    trips, the second one while this reservation holds the stock rows: every buyer queued on a
+    scarce SKU waited for it. Here the savepoint goes in the same round trip as the reservation and
+    is left for the transaction's end to drop; it is rolled back to (letting go of the rows) only
+    when a line is short or something fails after it, as atomic() would.
+    """
+    savepoint = connection.ops.quote_name(f"stock_reserve_{next(_savepoint_numbers)}")
+    try:
+        with connection.cursor() as cursor:
+            params = _reserve_params(store_id, wanted, reference, by)
+            cursor.execute(f"SAVEPOINT {savepoint};\n{_reserve_statement()}", params)
+            cursor.nextset()
+            rows = {variant_id: (before, after) for variant_id, before, after in cursor.fetchall()}
+    except BaseException:
+        _roll_back_reservation(savepoint, quietly=True)  # the statement itself failed
+        raise
+    if _shortages(wanted, rows):
+        _roll_back_reservation(savepoint)  # nothing was written; this lets go of the rows it locked
+        _after_reserving(wanted, rows)  # raises OutOfStock
+    try:
+        _after_reserving(wanted, rows)
+    except BaseException:
+        _roll_back_reservation(savepoint, quietly=True)
+        raise
+
+
+def _roll_back_reservation(savepoint: str, *, quietly: bool = False) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}")
+    except DatabaseError:
+        if not quietly:
+            raise
+        # The savepoint never came to be: the caller's transaction is failing anyway and rolls back whole.
+
+
+def _shortages(wanted: dict[int, int], rows: dict[int, tuple[int, int | None]]) -> dict[int, int]:
+    """{variant id: units available} for each line the store cannot fill."""
+    return {
         variant_id: (rows[variant_id][0] if variant_id in rows else 0)
         for variant_id, quantity in wanted.items()
         if variant_id not in rows or rows[variant_id][0] < quantity
     }
+
+
+def _after_reserving(wanted: dict[int, int], rows: dict[int, tuple[int, int | None]]) -> None:
+    """Raise OutOfStock for the short lines, or flag the variants this reservation sold out."""
+    shortages = _shortages(wanted, rows)
     if shortages:
         names = dict(Variant.objects.filter(pk__in=shortages).values_list("pk", "product__name"))
         raise OutOfStock(shortages=shortages, names=names)
@@ -149,7 +211,13 @@ def _reserve_in_one_statement(store_id, wanted, reference, by) -> dict[int, tupl
 
     ``after`` is None on every row when any line was short (nothing was written).
     """
-    params = {
+    with connection.cursor() as cursor:
+        cursor.execute(_reserve_statement(), _reserve_params(store_id, wanted, reference, by))
+        return {variant_id: (before, after) for variant_id, before, after in cursor.fetchall()}
+
+
+def _reserve_params(store_id, wanted, reference, by) -> dict:
+    return {
         "variants": list(wanted),
         "quantities": list(wanted.values()),
         "store": store_id,
@@ -158,9 +226,6 @@ def _reserve_in_one_statement(store_id, wanted, reference, by) -> dict[int, tupl
         "by": by.pk if by is not None else None,
         "at": timezone.now(),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_reserve_statement(), params)
-        return {variant_id: (before, after) for variant_id, before, after in cursor.fetchall()}
 
 
 def _reserve_with_orm(store_id, wanted, reference, by) -> dict[int, tuple[int, int | None]]:
