@@ -1,0 +1,103 @@
+"""The cart page's lines, drawn in Python: ``{% cart_lines items %}``.
+
+Each line is a picture, a name, options, a price, the member's discount
+shares, a quantity stepper and a remove form. Drawn by the template engine
+that cost about 0.7 ms a line (some fifty nodes, each resolved and escaped
+one by one), most of the page's own work; the same markup built here with
+``format_html`` costs a few hundredths of that. Everything shown is escaped
+by ``format_html``; labels are translated once per page, not once per line.
+"""
+
+from urllib.parse import quote
+
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from shop.money import format_money
+
+register = template.Library()
+
+
+def _shares_html(priced) -> SafeString:
+    """As templates/orders/_line_shares.html draws a line's shares (there with ``gross``)."""
+    return format_html(
+        '<ul class="line-shares">\n{}{}<li class="line-net"><span>{}</span><span>{}</span></li>\n</ul>\n',
+        format_html("<li><span>{}</span><span>{}</span></li>\n", gettext("Before discounts"), format_money(priced.line_total))
+        if priced.line_total
+        else "",
+        format_html_join("", "<li><span>{}</span><span>{}</span></li>\n",
+                         ((label, format_money(amount)) for label, amount in priced.explanation)),
+        gettext("Paid for this item"),
+        format_money(priced.net_total),
+    )
+
+
+def _line_html(item, words: dict, csrf_input: SafeString, update_url: str) -> SafeString:
+    variant = item.variant
+    link = f"{variant.product.get_absolute_url()}?sku={quote(variant.sku, safe='/')}"
+    picture = (
+        format_html('<img src="{}" alt="" width="80" height="80">', variant.card_image_url)
+        if variant.card_image_url
+        else mark_safe('<span class="no-image"></span>')
+    )
+    priced = item.priced
+    # Line breaks where the template had them: between inline elements (the stepper's buttons) they are a gap.
+    return format_html(
+        '<li class="cart-line{problem_class}">\n'
+        '<a class="thumb" href="{link}">{picture}</a>\n'
+        '<div class="info">\n'
+        '<a class="name" href="{link}">{name}</a>\n'
+        '<span class="options">{options}</span>\n'
+        '<span class="price">{price}</span>\n'
+        "{shares}{problem}"
+        '<div class="line-foot">\n'
+        '<form method="post" action="{update_url}" class="qty-form stepper" data-cart-line>\n'
+        '{csrf}\n<input type="hidden" name="variant" value="{pk}">\n'
+        '<button type="submit" name="step" value="-1" class="step minus" aria-label="{one_less}">−</button>\n'
+        '<label class="visually-hidden" for="qty-{pk}">{quantity_label}</label>\n'
+        '<input id="qty-{pk}" class="qty" type="number" name="quantity" value="{quantity}" min="0" max="99"'
+        ' inputmode="numeric">\n'
+        '<button type="submit" name="step" value="1" class="step plus" aria-label="{one_more}">+</button>\n'
+        '<button type="submit" class="secondary small no-js-only">{update}</button>\n'
+        "</form>\n"
+        '<span class="line-total">{line_total}</span>\n'
+        "</div>\n"
+        '<form method="post" action="{update_url}" class="remove-form">\n'
+        '{csrf}\n<input type="hidden" name="variant" value="{pk}">\n<input type="hidden" name="quantity" value="0">\n'
+        '<button type="submit" class="link">{remove}</button>\n'
+        "</form>\n"
+        "</div>\n</li>\n",
+        problem_class=" has-problem" if item.problem else "",
+        link=link,
+        picture=picture,
+        name=variant.product.name,
+        options=item.options,
+        price=format_money(variant.price),
+        shares=_shares_html(priced) if priced is not None and priced.shares else "",
+        problem=format_html('<p class="error">{}</p>\n', item.problem) if item.problem else "",
+        update_url=update_url,
+        csrf=csrf_input,
+        pk=str(variant.pk),
+        quantity=str(item.quantity),
+        line_total=format_money(item.line_total),
+        **words,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cart_lines(context, items) -> SafeString:
+    """The ``<li>`` of every cart line (items: orders.services.cart.CartItem, with ``priced`` for a member)."""
+    words = {
+        "one_less": gettext("One less"),
+        "one_more": gettext("One more"),
+        "quantity_label": gettext("Quantity"),
+        "update": gettext("Update"),
+        "remove": gettext("Remove"),
+    }
+    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(context["request"]))
+    update_url = reverse("orders:cart-update")
+    return mark_safe("".join(_line_html(item, words, csrf_input, update_url) for item in items))
