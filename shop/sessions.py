@@ -17,7 +17,11 @@ after a Redis outage.
 
 from functools import cache
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import (
+    VALID_KEY_CHARS,
+    CreateError,
+    UpdateError,
+)
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connections, router
 from django.utils import timezone
@@ -29,7 +33,7 @@ def _load_sql(model, alias: str) -> str:
     """SELECT the session data of one unexpired key (params: the key, now)."""
     quote = connections[alias].ops.quote_name
     meta = model._meta
-    column = lambda name: quote(meta.get_field(name).column)  # noqa: E731
+    column = lambda name: quote(meta.get_field(name).column)
     return (
         f"SELECT {column('session_data')} FROM {quote(meta.db_table)}"
         f" WHERE {column('session_key')} = %s AND {column('expire_date')} > %s"
