@@ -20,13 +20,13 @@ from tests.orders.conftest import delivery_choice
 pytestmark = pytest.mark.django_db
 
 # A delivery order from one warehouse, online payment, no coupon, flash sale or points: the lock
-# and twin check, the lines (which also tell whether a flash sale is live), the stock look, the
-# member (which also tells whether they hold a usable coupon), the order (numbered by ON CONFLICT,
-# no savepoint), lines, adjustments, event, the emptied cart, the outbox message, and the
-# reservation (savepoint, one statement that locks, checks, reserves and writes the ledger): 14.
-# In a test the checkout's own transaction is a savepoint inside the test's, which adds its
-# SAVEPOINT and RELEASE.
-MOST_QUERIES_ONE_LINE = 14 + 2
+# with the twin check, the lines (which also tell whether a flash sale is live) and the member
+# (which also tells whether they hold a usable coupon) in one round trip; the stock look; the
+# order with its lines, adjustments, event, the emptied cart and the outbox message in one
+# statement (numbered by ON CONFLICT); and the reservation (its savepoint sent with the one
+# statement that locks, checks, reserves and writes the ledger): 4. In a test the checkout's own
+# transaction is a savepoint inside the test's, which adds its SAVEPOINT and RELEASE.
+MOST_QUERIES_ONE_LINE = 4 + 2
 
 
 def _queries_to_place(shopper, address, express, variants) -> tuple[int, object]:
