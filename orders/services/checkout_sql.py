@@ -40,9 +40,10 @@ class Share:
     amount: Decimal
 
 
-def _fields(model, *, linked=()):
+@cache
+def _fields(model, *, linked: frozenset = frozenset()) -> tuple:
     # Every stored column but the id and the links the statement fills in itself.
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in linked]
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.name not in linked)
 
 
 def _array_type(field) -> str:
@@ -81,11 +82,11 @@ def _ids(model, name: str, count: str) -> str:
 def _statement(with_cart: bool) -> str:
     quote = connection.ops.quote_name
     order_fields = _fields(Order)
-    line_fields = _fields(OrderLine, linked={"order"})
-    adjustment_fields = _fields(OrderAdjustment, linked={"order"})
-    share_fields = _fields(OrderLineAdjustment, linked={"adjustment", "line"})
-    event_fields = _fields(OrderEvent, linked={"order"})
-    outbox_fields = _fields(OutboxMessage, linked={"order"})
+    line_fields = _fields(OrderLine, linked=frozenset({"order"}))
+    adjustment_fields = _fields(OrderAdjustment, linked=frozenset({"order"}))
+    share_fields = _fields(OrderLineAdjustment, linked=frozenset({"adjustment", "line"}))
+    event_fields = _fields(OrderEvent, linked=frozenset({"order"}))
+    outbox_fields = _fields(OutboxMessage, linked=frozenset({"order"}))
     fk = {model: quote(model._meta.get_field("order").column) for model in (OrderLine, OrderAdjustment, OrderEvent, OutboxMessage)}
     share_adjustment = quote(OrderLineAdjustment._meta.get_field("adjustment").column)
     share_line = quote(OrderLineAdjustment._meta.get_field("line").column)
@@ -144,12 +145,12 @@ def _prepared(obj, field):
     return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
-def _columns_of(prefix: str, model, instances, params: dict, *, linked=()) -> None:
+def _columns_of(prefix: str, model, instances, params: dict, *, linked: frozenset = frozenset()) -> None:
     for field in _fields(model, linked=linked):
         params[f"{prefix}_{field.attname}"] = [_prepared(obj, field) for obj in instances]
 
 
-def _row_of(prefix: str, model, obj, params: dict, *, linked=()) -> None:
+def _row_of(prefix: str, model, obj, params: dict, *, linked: frozenset = frozenset()) -> None:
     for field in _fields(model, linked=linked):
         params[f"{prefix}_{field.attname}"] = _prepared(obj, field)
 
@@ -172,15 +173,15 @@ def insert_order_rows(
     """
     params: dict = {"line_count": len(lines), "adjustment_count": len(adjustments), "cart": cart_id}
     _row_of("order", Order, order, params)
-    _columns_of("line", OrderLine, lines, params, linked={"order"})
-    _columns_of("adjustment", OrderAdjustment, adjustments, params, linked={"order"})
+    _columns_of("line", OrderLine, lines, params, linked=frozenset({"order"}))
+    _columns_of("adjustment", OrderAdjustment, adjustments, params, linked=frozenset({"order"}))
     # Positions are 1-based, as WITH ORDINALITY and generate_series count.
     params["share_adjustment"] = [share.adjustment + 1 for share in shares]
     params["share_line"] = [share.line + 1 for share in shares]
     _columns_of("share", OrderLineAdjustment, [OrderLineAdjustment(amount=s.amount) for s in shares], params,
-                linked={"adjustment", "line"})
-    _row_of("event", OrderEvent, event, params, linked={"order"})
-    _row_of("message", OutboxMessage, message, params, linked={"order"})
+                linked=frozenset({"adjustment", "line"}))
+    _row_of("event", OrderEvent, event, params, linked=frozenset({"order"}))
+    _row_of("message", OutboxMessage, message, params, linked=frozenset({"order"}))
     with connection.cursor() as cursor:
         cursor.execute(_statement(cart_id is not None), params)
         order_id, message_id = cursor.fetchone()
