@@ -17,11 +17,7 @@ Only for PostgreSQL (the shop's database); ``catalog.selectors.product_page``
 keeps the prefetching form for the SQLite demo.
 """
 
-import weakref
-from functools import cache
-
-import psycopg
-from django.db import ProgrammingError, connection
+from django.db import connection
 from django.utils import timezone
 
 from catalog.card_query import first_picture_join, top_price_sql
@@ -31,6 +27,7 @@ from catalog.fixed_sql import (
     fields,
     from_json,
     instance,
+    PreparedStatement,
     json_object,
     loads,
     m2m_table,
@@ -54,8 +51,6 @@ from catalog.models import (
     visible_product_sql,
 )
 
-STATEMENT = "catalog_product_page"
-
 # At most this many staff-chosen related products are shown (catalog.selectors.related_products).
 RELATED_LIMIT = 8
 
@@ -69,7 +64,6 @@ def _visible(alias: str) -> str:
     return visible_product_sql(alias, "$2")
 
 
-@cache
 def _sql() -> str:
     """The statement's text: $1 the slug, $2 now."""
     variant_options = (
@@ -124,6 +118,9 @@ def _sql() -> str:
     )
 
 
+STATEMENT = PreparedStatement("catalog_product_page", ("text", "timestamptz"), _sql)
+
+
 def product_page_in_one_query(slug: str) -> Product | None:
     """The visible product ``slug`` with everything its page shows, or None.
 
@@ -133,7 +130,7 @@ def product_page_in_one_query(slug: str) -> Product | None:
     ready for ``{% product_cards %}``.
     """
     with connection.cursor() as cursor:
-        _execute(cursor, [slug, timezone.now()])
+        STATEMENT.execute(cursor, [slug, timezone.now()])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -187,40 +184,3 @@ def product_page_in_one_query(slug: str) -> Product | None:
         related.append(other)
     product.related_cards = related
     return product
-
-
-# Database connections (psycopg's own objects) on which STATEMENT is prepared.
-_prepared_on = weakref.WeakSet()
-
-
-def _prepare() -> None:
-    """Prepare STATEMENT once per database connection.
-
-    Planning the query (its eleven subqueries) cost PostgreSQL ~1.7 ms a page, twice its execution;
-    prepared once per connection (Django keeps one for DB_CONN_MAX_AGE), it is planned generically after
-    its first few runs.
-    Sent on psycopg's connection itself, so the query counts of pages do not depend on whether theirs
-    was the connection's first product page. A prepared statement outlives a rolled-back transaction.
-    """
-    raw = connection.connection
-    if raw not in _prepared_on:
-        raw.execute(f"PREPARE {STATEMENT} (text, timestamptz) AS {_sql()}")
-        _prepared_on.add(raw)
-
-
-def _execute(cursor, params) -> None:
-    """EXECUTE the statement, preparing it first on a connection that has not got it.
-
-    A statement can vanish from under a connection (DISCARD ALL, a pooler that hands the session to
-    someone else): then it is prepared again and run once more, unless a transaction is open, which the
-    failed EXECUTE has already aborted.
-    """
-    _prepare()
-    try:
-        cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", params)
-    except ProgrammingError as error:
-        if not isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName) or connection.in_atomic_block:
-            raise
-        _prepared_on.discard(connection.connection)
-        _prepare()
-        cursor.execute(f"EXECUTE {STATEMENT} (%s, %s)", params)

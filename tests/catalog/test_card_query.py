@@ -95,3 +95,28 @@ def test_cards_by_ids_drops_invisible_and_unknown_products(products):
 def test_cards_by_ids_of_no_ids_is_empty_without_a_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert cards_by_ids([]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared statement is PostgreSQL's")
+def test_cards_by_ids_runs_a_statement_prepared_once_per_connection(products):
+    ids = [product.pk for product in products]
+    cards_by_ids(ids)
+
+    with CaptureQueriesContext(connection) as captured:
+        cards = cards_by_ids(ids)
+
+    assert [card.pk for card in cards] == ids
+    assert [query["sql"].split(" (")[0] for query in captured.captured_queries] == ["EXECUTE catalog_cards"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared statement is PostgreSQL's")
+def test_cards_by_ids_prepares_its_statement_again_when_the_connection_lost_it(products):
+    ids = [product.pk for product in products]
+    assert [card.pk for card in cards_by_ids(ids)] == ids
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")  # as a pooler handing the session to someone else would
+
+    assert [card.pk for card in cards_by_ids(ids)] == ids
+    connection.close()
+    assert [card.pk for card in cards_by_ids(ids)] == ids
