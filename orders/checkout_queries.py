@@ -149,21 +149,76 @@ class LockedCheckout:
     member: MemberProfile | None
 
 
+# Names of the server-side prepared statements of lock_cart_and_read (PREPARE, once per connection).
+PREPARED_LINES, PREPARED_MEMBER = "checkout_cart_lines", "checkout_member"
+
+
+def _numbered(statement: str) -> str:
+    """The statement with psycopg's %s placeholders as PREPARE's $1, $2, ..."""
+    parts = statement.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError("a prepared statement's text must hold no % but its placeholders")
+    return parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], start=1))
+
+
 @cache
-def _locked_checkout_statement() -> str:
+def _prepare_statement() -> str:
+    return ";\n".join([
+        f"PREPARE {PREPARED_LINES} AS {_numbered(_statement())}",
+        f"PREPARE {PREPARED_MEMBER} AS {_numbered(_member_statement())}",
+    ])
+
+
+def _execute(name: str, count: int) -> str:
+    return f"EXECUTE {name} ({', '.join(['%s'] * count)})"
+
+
+@cache
+def _locked_checkout_statement(prepared: bool) -> str:
     quote = connection.ops.quote_name
     cart, order = quote(Cart._meta.db_table), quote(Order._meta.db_table)
     user = quote(Cart._meta.get_field("user").column)
     token = quote(Order._meta.get_field("checkout_token").column)
+    lines, member = (
+        (_execute(PREPARED_LINES, _statement().count("%s")), _execute(PREPARED_MEMBER, _member_statement().count("%s")))
+        if prepared
+        else (_statement(), _member_statement())
+    )
     # Four statements, one round trip: sent as one simple query, each statement takes its own snapshot
     # after the one before it finished, so the reads below see what a checkout that held the lock before
     # us committed (its order, the cart it emptied), exactly as separate queries after lock_cart would.
     return ";\n".join([
         f"SELECT id FROM {cart} WHERE {user} = %s LIMIT 1 FOR UPDATE",
         f"SELECT id FROM {order} WHERE {token} = %s",
-        _statement(),
-        _member_statement(),
+        lines,
+        member,
     ])
+
+
+def _may_prepare() -> bool:
+    # A pooler that hands each transaction another server connection (pgbouncer in transaction mode)
+    # loses prepared statements; such set-ups turn psycopg's preparing off, and so do we.
+    options = connection.settings_dict["OPTIONS"]
+    return options.get("prepare_threshold", 5) is not None and not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    )
+
+
+def _prepared_on_this_connection() -> bool:
+    """Whether the reads are prepared on the current server connection, preparing them the first time.
+
+    Planning the cart lines' query cost the database more than running it (~0.7 ms against ~0.2 ms);
+    prepared once per connection, each checkout only executes it. PREPARE outlives a rolled-back
+    transaction, and a new connection (a new psycopg object) starts unprepared.
+    """
+    if not _may_prepare():
+        return False
+    raw = connection.connection
+    if not getattr(raw, "shop_checkout_prepared", False):
+        with connection.cursor() as cursor:
+            cursor.execute(_prepare_statement())
+        raw.shop_checkout_prepared = True
+    return True
 
 
 def lock_cart_and_read(user_id: int, token) -> LockedCheckout:
@@ -175,8 +230,9 @@ def lock_cart_and_read(user_id: int, token) -> LockedCheckout:
     """
     now = timezone.now()
     params = [user_id, token, *_lines_params(user_id, now), *_member_params(user_id, now)]
+    statement = _locked_checkout_statement(_prepared_on_this_connection())
     with connection.cursor() as cursor:
-        cursor.execute(_locked_checkout_statement(), params)
+        cursor.execute(statement, params)
         cart = cursor.fetchone()
         cursor.nextset()
         twin = cursor.fetchone()

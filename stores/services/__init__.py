@@ -4,7 +4,6 @@ Rows are always locked in primary-key order so that two orders touching the
 same SKUs in opposite order queue behind each other instead of deadlocking.
 """
 
-import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -92,7 +91,7 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
     store's row locks before the caller tries another.
     """
     wanted = _merge(lines)
-    if connection.vendor == "postgresql" and connection.in_atomic_block and _binds_on_client():
+    if connection.vendor == "postgresql" and connection.in_atomic_block and _binds_on_client() and _transaction_is_usable():
         _reserve_under_savepoint(store_id, wanted, reference, by)
         return
     with transaction.atomic():
@@ -103,13 +102,23 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
         _after_reserving(wanted, rows)
 
 
+def _transaction_is_usable() -> bool:
+    # A transaction that already failed would refuse the SAVEPOINT; the rollback that follows must
+    # never reach an older reservation's savepoint instead. atomic() raises the failure as before.
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status != TransactionStatus.INERROR
+
+
 def _binds_on_client() -> bool:
     # Django's default for psycopg: queries are sent as simple queries, several statements in one.
     return not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-# Each reservation's own savepoint name, so a rollback never reaches an earlier reservation's.
-_savepoint_numbers = itertools.count(1)
+# One fixed name, so the statement's text (and psycopg's parse of it) is the same every time. A rollback
+# to it reaches the newest savepoint of that name: this reservation's own, as nothing between its
+# SAVEPOINT and its rollback makes another; earlier reservations' stay untouched.
+SAVEPOINT = "stock_reserve"
 
 
 def _reserve_under_savepoint(store_id, wanted, reference, by) -> None:
@@ -121,7 +130,7 @@ def _reserve_under_savepoint(store_id, wanted, reference, by) -> None:
     is left for the transaction's end to drop; it is rolled back to (letting go of the rows) only
     when a line is short or something fails after it, as atomic() would.
     """
-    savepoint = connection.ops.quote_name(f"stock_reserve_{next(_savepoint_numbers)}")
+    savepoint = connection.ops.quote_name(SAVEPOINT)
     try:
         with connection.cursor() as cursor:
             params = _reserve_params(store_id, wanted, reference, by)

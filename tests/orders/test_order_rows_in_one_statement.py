@@ -104,3 +104,43 @@ def test_a_repeated_checkout_finds_its_order_under_the_cart_lock_in_the_same_rou
     # The lock with its reads, then the order itself.
     assert len(statements) == 2
     assert "FOR UPDATE" in statements[0] and "checkout_token" in statements[0]
+
+
+def _place(shopper, address, express, variant):
+    add_to_cart(cart=MemberCart(shopper), variant_id=variant.pk, quantity=1)
+    with CaptureQueriesContext(connection) as queries:
+        order = place_order(user_id=shopper.pk, token=uuid.uuid4(), choice=delivery_choice(address, express),
+                            expected_total=None)
+    return order, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_reads_under_the_cart_lock_are_prepared_once_per_connection(shopper, warehouse, address, express):
+    connection.connection.shop_checkout_prepared = False  # as a fresh connection starts
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    ensure_member(user=shopper)
+
+    first, first_sql = _place(shopper, address, express, stocked_variant(store=warehouse, price=Decimal("30.00")))
+    second, second_sql = _place(shopper, address, express, stocked_variant(store=warehouse, price=Decimal("20.00")))
+
+    assert sum(sql.startswith("PREPARE") for sql in first_sql) == 1
+    assert not any(sql.startswith("PREPARE") for sql in second_sql)
+    assert (first.lines.get().unit_price, second.lines.get().unit_price) == (Decimal("30.00"), Decimal("20.00"))
+
+
+def test_a_connection_that_may_not_prepare_reads_with_plain_statements(shopper, warehouse, address, express, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    ensure_member(user=shopper)
+
+    order, sql = _place(shopper, address, express, stocked_variant(store=warehouse, price=Decimal("30.00")))
+
+    assert not any("PREPARE" in text or "EXECUTE" in text for text in sql)
+    assert order.lines.count() == 1
+
+
+def test_a_statement_with_a_stray_percent_sign_is_never_prepared():
+    from orders.checkout_queries import _numbered
+
+    assert _numbered("SELECT %s + %s") == "SELECT $1 + $2"
+    with pytest.raises(ValueError):
+        _numbered("SELECT name FROM t WHERE name LIKE 'a%' AND id = %s")
