@@ -17,6 +17,11 @@ live flash sale (``has_live_flash_sale``) and whether the member holds a
 coupon usable now (``may_hold_usable_coupon``). Both are the exact
 conditions of the reads they spare, asked of the database, not a cache.
 
+Placing an order sends the cart lock and the reads after it as one round
+trip (``lock_cart_and_read``: four statements in one simple query), and
+prepares the cart lines' and member's statements once per connection, since
+planning them cost the database more than running them.
+
 Only for PostgreSQL; other databases keep the queryset.
 """
 
@@ -27,7 +32,14 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.fixed_sql import columns, fields
-from catalog.models import SEARCH_COLUMNS, Option, OptionValue, Product, Variant, visible_product_sql
+from catalog.models import (
+    SEARCH_COLUMNS,
+    Option,
+    OptionValue,
+    Product,
+    Variant,
+    visible_product_sql,
+)
 from marketing.models import Coupon, FlashSale
 from members.models import MemberProfile, Tier
 from orders.models import Cart, CartLine, Order
@@ -162,11 +174,11 @@ def _numbered(statement: str) -> str:
 
 
 @cache
-def _prepare_statement() -> str:
-    return ";\n".join([
+def _prepare_statements() -> tuple[str, str]:
+    return (
         f"PREPARE {PREPARED_LINES} AS {_numbered(_statement())}",
         f"PREPARE {PREPARED_MEMBER} AS {_numbered(_member_statement())}",
-    ])
+    )
 
 
 def _execute(name: str, count: int) -> str:
@@ -209,14 +221,16 @@ def _prepared_on_this_connection() -> bool:
 
     Planning the cart lines' query cost the database more than running it (~0.7 ms against ~0.2 ms);
     prepared once per connection, each checkout only executes it. PREPARE outlives a rolled-back
-    transaction, and a new connection (a new psycopg object) starts unprepared.
+    transaction, and a new connection (a new psycopg object) starts unprepared. As with
+    catalog.fixed_sql.PreparedStatement, the PREPARE goes to psycopg's connection itself, so the
+    checkout's query count does not depend on whether it was the connection's first.
     """
     if not _may_prepare():
         return False
     raw = connection.connection
     if not getattr(raw, "shop_checkout_prepared", False):
-        with connection.cursor() as cursor:
-            cursor.execute(_prepare_statement())
+        for statement in _prepare_statements():
+            raw.execute(statement)
         raw.shop_checkout_prepared = True
     return True
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from catalog.models import Variant, visible_product
 from marketing.live_promotions import load_promotion_table, promotion_rules_for
 from marketing.services import flash as flash_services
-from marketing.services import promotions as promotion_services
 from marketing.services import groups as group_services
+from marketing.services import promotions as promotion_services
 from members import services as member_services
 from members.models import Address, MemberProfile
 from orders import workflow
@@ -26,10 +26,29 @@ from orders.checkout_queries import LockedCheckout, lock_cart_and_read, member_w
 from orders.exceptions import AmountDueChanged, CheckoutError, PricesChanged
 from orders.locks import lock_cart, lock_member
 from orders.models import (
-    CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, OutboxMessage, Payment, ShippingMethod,
+    CartLine,
+    Order,
+    OrderAdjustment,
+    OrderEvent,
+    OrderLine,
+    OrderLineAdjustment,
+    OutboxMessage,
+    Payment,
+    ShippingMethod,
 )
-from orders.pricing import PricedCart, PricingContext, PricingItem, ShippingRule, price_cart
-from orders.selectors import delivery_sources_with, member_cart_lines, pickup_stores_for, shipping_methods_for
+from orders.pricing import (
+    PricedCart,
+    PricingContext,
+    PricingItem,
+    ShippingRule,
+    price_cart,
+)
+from orders.selectors import (
+    delivery_sources_with,
+    member_cart_lines,
+    pickup_stores_for,
+    shipping_methods_for,
+)
 from orders.services.checkout_sql import Share, insert_order_rows
 from orders.services.notifications import hand_over_after_commit, queue_email
 from stores.exceptions import OutOfStock
@@ -586,7 +605,7 @@ def _insert_order_in_one_statement(fields: dict, priced: PricedCart, cart_id: in
             adjustments=_order_adjustments(order, priced),
             shares=[
                 Share(adjustment=position, line=index, amount=share)
-                for position, (adjustment, index, share) in _shares(priced)
+                for position, (_adjustment, index, share) in _shares(priced)
             ],
             event=OrderEvent(to_status=order.status, actor_id=order.user_id, note=_("Order placed")),
             message=OutboxMessage(kind="order_placed"),

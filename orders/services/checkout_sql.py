@@ -28,7 +28,15 @@ from functools import cache
 
 from django.db import connection
 
-from orders.models import CartLine, Order, OrderAdjustment, OrderEvent, OrderLine, OrderLineAdjustment, OutboxMessage
+from orders.models import (
+    CartLine,
+    Order,
+    OrderAdjustment,
+    OrderEvent,
+    OrderLine,
+    OrderLineAdjustment,
+    OutboxMessage,
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from members.services import ensure_member
-from orders.models import CartLine, Order, OrderEvent, OrderLine, OrderLineAdjustment, OutboxMessage
+from orders.models import (
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLineAdjustment,
+    OutboxMessage,
+)
 from orders.services import add_to_cart, place_order
 from orders.services.cart import MemberCart
 from tests.factories import stocked_variant
@@ -115,16 +122,29 @@ def _place(shopper, address, express, variant):
 
 
 def test_the_reads_under_the_cart_lock_are_prepared_once_per_connection(shopper, warehouse, address, express):
-    connection.connection.shop_checkout_prepared = False  # as a fresh connection starts
+    from marketing.live_promotions import promotion_table
+    from orders.checkout_queries import PREPARED_LINES, PREPARED_MEMBER
+
+    promotion_table()  # read once per process and version, not per checkout
+
+    # As a fresh connection starts; only this module's statements go (other apps prepare their own).
+    connection.connection.shop_checkout_prepared = False
     with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name IN (%s, %s)", [PREPARED_LINES, PREPARED_MEMBER])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DEALLOCATE {name}")
     ensure_member(user=shopper)
 
     first, first_sql = _place(shopper, address, express, stocked_variant(store=warehouse, price=Decimal("30.00")))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name IN (%s, %s)", [PREPARED_LINES, PREPARED_MEMBER])
+        prepared = cursor.fetchone()[0]
     second, second_sql = _place(shopper, address, express, stocked_variant(store=warehouse, price=Decimal("20.00")))
 
-    assert sum(sql.startswith("PREPARE") for sql in first_sql) == 1
-    assert not any(sql.startswith("PREPARE") for sql in second_sql)
+    assert prepared == 2
+    # The same statements whether or not the checkout was the connection's first.
+    assert len(first_sql) == len(second_sql)
+    assert any(f"EXECUTE {PREPARED_LINES}" in sql for sql in second_sql)
     assert (first.lines.get().unit_price, second.lines.get().unit_price) == (Decimal("30.00"), Decimal("20.00"))
 
 
