@@ -53,7 +53,7 @@ def _sql() -> str:
 
 
 # Prepared: planning the lateral join and the subquery cost PostgreSQL ~2 ms a page, more than running them.
-STATEMENT = PreparedStatement("catalog_cards", ("timestamptz", "int[]"), _sql)
+STATEMENT = PreparedStatement("catalog_cards", _sql)
 
 
 @cache

@@ -9,6 +9,7 @@ money never passes through a float.
 """
 
 import json
+import re
 import weakref
 from datetime import datetime
 from decimal import Decimal
@@ -93,46 +94,84 @@ def prefetched(instance, name: str, objects: list) -> None:
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
+def may_prepare() -> bool:
+    """Whether statements may be prepared on the database connection.
+
+    A pooler that hands each transaction another server connection (pgbouncer in transaction mode) loses
+    prepared statements; such set-ups turn psycopg's own preparing off (``prepare_threshold`` None in the
+    database OPTIONS) and server-side cursors too, and so do we: the statements are then sent as plain text.
+    """
+    settings = connection.settings_dict
+    return settings["OPTIONS"].get("prepare_threshold", 5) is not None and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
+
+
 class PreparedStatement:
     """One fixed query, PREPAREd once per database connection and then run by EXECUTE.
 
     Planning a query with subqueries and lateral joins costs PostgreSQL milliseconds (the product page's
-    ~1.7 ms, a listing's cards ~2 ms), more than running it; prepared once per connection (Django keeps
-    one for DB_CONN_MAX_AGE), it is planned generically after its first few runs. The PREPARE goes to
-    psycopg's connection itself, so the query counts of pages do not depend on whether theirs was the
-    connection's first. A prepared statement outlives a rolled-back transaction.
+    ~1.7 ms, a listing's cards ~2 ms, a cart's lines ~0.7 ms), more than running it; prepared once per
+    connection (Django keeps one for DB_CONN_MAX_AGE), it is planned generically after its first few
+    runs. The PREPARE goes to psycopg's connection itself, so the query counts of pages do not depend on
+    whether theirs was the connection's first. A prepared statement outlives a rolled-back transaction.
 
-    ``sql`` returns the text with ``$1``, ``$2`` … placeholders of ``types`` ("text", "timestamptz", …);
-    it is called once per process.
+    ``sql`` returns the text (it is called once per process), its parameters written either as psycopg's
+    ``%s`` in order or as ``$1``, ``$2`` … (a parameter used several times); no other ``%`` may appear.
+    Where preparing is off (``may_prepare``) the text itself is sent.
     """
 
-    def __init__(self, name: str, types: tuple[str, ...], sql):
+    def __init__(self, name: str, sql):
         self.name = name
-        self.types = types
-        self.sql = cache(sql)
+        self.sql = cache(sql)  # the text, built once
         self._prepared_on = weakref.WeakSet()  # psycopg connections that have it
 
     def execute(self, cursor, params) -> None:
-        """EXECUTE the statement on ``cursor``, preparing it first on a connection that has not got it.
+        """Run the statement on ``cursor``.
 
         A statement can vanish from under a connection (DISCARD ALL, a pooler that hands the session to
         someone else): then it is prepared again and run once more, unless a transaction is open, which
         the failed EXECUTE has already aborted.
         """
-        self._prepare()
-        run = f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.types))})"
         try:
-            cursor.execute(run, params)
+            cursor.execute(*self.statement(params))
         except ProgrammingError as error:
             if not isinstance(error.__cause__, psycopg.errors.InvalidSqlStatementName) or connection.in_atomic_block:
                 raise
             self._prepared_on.discard(connection.connection)
-            self._prepare()
-            cursor.execute(run, params)
+            cursor.execute(*self.statement(params))
 
-    def _prepare(self) -> None:
+    def statement(self, params) -> tuple[str, list]:
+        """What to send for ``params``, as (SQL, parameters): EXECUTE of the statement, prepared on this
+        connection first if it has not got it, or the text itself where preparing is off. For callers that
+        send several statements in one round trip."""
+        text = self.sql()
+        if not may_prepare():
+            return _with_psycopg_placeholders(text, list(params))
         connection.ensure_connection()
         raw = connection.connection
         if raw not in self._prepared_on:
-            raw.execute(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql()}")
+            raw.execute(f"PREPARE {self.name} AS {_with_numbered_placeholders(text)}")
             self._prepared_on.add(raw)
+        return f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", list(params)
+
+
+_NUMBERED = re.compile(r"\$(\d+)")
+
+
+def _with_numbered_placeholders(text: str) -> str:
+    """The text with psycopg's %s placeholders as PREPARE's $1, $2, … (a text in $-form is kept)."""
+    if _NUMBERED.search(text):
+        return text
+    parts = text.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError("a prepared statement's text must hold no % but its placeholders")
+    return parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], start=1))
+
+
+def _with_psycopg_placeholders(text: str, params: list) -> tuple[str, list]:
+    """The text and parameters for a plain execute: a $-form text's $n become %s, each with its parameter."""
+    if not _NUMBERED.search(text):
+        return text, params
+    if "%" in _NUMBERED.sub("", text):
+        raise ValueError("a prepared statement's text must hold no % but its placeholders")
+    ordered = [params[int(number) - 1] for number in _NUMBERED.findall(text)]
+    return _NUMBERED.sub("%s", text), ordered

@@ -118,7 +118,7 @@ def _sql() -> str:
     )
 
 
-STATEMENT = PreparedStatement("catalog_product_page", ("text", "timestamptz"), _sql)
+STATEMENT = PreparedStatement("catalog_product_page", _sql)
 
 
 def product_page_in_one_query(slug: str) -> Product | None:

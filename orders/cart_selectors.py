@@ -6,7 +6,6 @@ image ride along as subqueries, so the cost stays one round trip however many
 lines the cart holds.
 """
 
-from functools import cache
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ObjectDoesNotExist
@@ -19,6 +18,7 @@ from django.db.models import (
     Subquery,
 )
 
+from catalog.fixed_sql import PreparedStatement
 from catalog.models import SEARCH_COLUMNS, ProductImage, Variant, visible_product
 from members.models import MemberProfile
 from orders.models import CartLine
@@ -113,7 +113,6 @@ def variants_for_cart(quantities: dict[int, int]) -> list[tuple[Variant, int]]:
 
 
 
-@cache
 def _first_images_statement() -> str:
     quote = connection.ops.quote_name
     meta = ProductImage._meta
@@ -123,6 +122,9 @@ def _first_images_statement() -> str:
         f" WHERE {product} = ANY(%s) ORDER BY {product}, {quote(meta.get_field('position').column)},"
         f" {quote(meta.pk.column)}"
     )
+
+
+FIRST_IMAGES = PreparedStatement("cart_first_images", _first_images_statement)
 
 
 def member_cart_variants_fixed(user_id: int) -> tuple[list[tuple[Variant, int]], MemberProfile | None]:
@@ -137,7 +139,7 @@ def member_cart_variants_fixed(user_id: int) -> tuple[list[tuple[Variant, int]],
     lines = member_cart_lines(user_id)
     if lines:
         with connection.cursor() as cursor:
-            cursor.execute(_first_images_statement(), [list({variant.product_id for variant, _q in lines})])
+            FIRST_IMAGES.execute(cursor, [list({variant.product_id for variant, _q in lines})])
             images = {product_id: (name, thumbnail) for product_id, name, thumbnail in cursor.fetchall()}
         for variant, _quantity in lines:
             name, thumbnail = images.get(variant.product_id, ("", ""))

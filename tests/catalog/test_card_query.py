@@ -120,3 +120,32 @@ def test_cards_by_ids_prepares_its_statement_again_when_the_connection_lost_it(p
     assert [card.pk for card in cards_by_ids(ids)] == ids
     connection.close()
     assert [card.pk for card in cards_by_ids(ids)] == ids
+
+
+def test_a_prepared_statements_text_may_number_its_parameters_or_give_them_in_order():
+    from catalog.fixed_sql import _with_numbered_placeholders, _with_psycopg_placeholders
+
+    assert _with_numbered_placeholders("SELECT %s + %s") == "SELECT $1 + $2"
+    assert _with_numbered_placeholders("SELECT $1 + $1") == "SELECT $1 + $1"
+    assert _with_psycopg_placeholders("SELECT $2 - $1 + $2", ["a", "b"]) == ("SELECT %s - %s + %s", ["b", "a", "b"])
+
+
+def test_a_statement_with_a_stray_percent_sign_is_never_prepared():
+    from catalog.fixed_sql import _with_numbered_placeholders, _with_psycopg_placeholders
+
+    with pytest.raises(ValueError):
+        _with_numbered_placeholders("SELECT name FROM t WHERE name LIKE 'a%' AND id = %s")
+    with pytest.raises(ValueError):
+        _with_psycopg_placeholders("SELECT name FROM t WHERE name LIKE 'a%' AND id = $1", [1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared statement is PostgreSQL's")
+def test_cards_by_ids_sends_the_plain_text_where_preparing_is_off(products, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    ids = [product.pk for product in products]
+
+    with CaptureQueriesContext(connection) as captured:
+        cards = cards_by_ids(ids)
+
+    assert [card.pk for card in cards] == ids
+    assert [query["sql"][:7] for query in captured.captured_queries] == ["SELECT "]

@@ -123,12 +123,14 @@ def _place(shopper, address, express, variant):
 
 def test_the_reads_under_the_cart_lock_are_prepared_once_per_connection(shopper, warehouse, address, express):
     from marketing.live_promotions import promotion_table
-    from orders.checkout_queries import PREPARED_LINES, PREPARED_MEMBER
+    from orders.checkout_queries import LINES, MEMBER
 
+    PREPARED_LINES, PREPARED_MEMBER = LINES.name, MEMBER.name
     promotion_table()  # read once per process and version, not per checkout
 
     # As a fresh connection starts; only this module's statements go (other apps prepare their own).
-    connection.connection.shop_checkout_prepared = False
+    for statement in (LINES, MEMBER):
+        statement._prepared_on.discard(connection.connection)
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM pg_prepared_statements WHERE name IN (%s, %s)", [PREPARED_LINES, PREPARED_MEMBER])
         for (name,) in cursor.fetchall():
@@ -156,11 +158,3 @@ def test_a_connection_that_may_not_prepare_reads_with_plain_statements(shopper, 
 
     assert not any("PREPARE" in text or "EXECUTE" in text for text in sql)
     assert order.lines.count() == 1
-
-
-def test_a_statement_with_a_stray_percent_sign_is_never_prepared():
-    from orders.checkout_queries import _numbered
-
-    assert _numbered("SELECT %s + %s") == "SELECT $1 + $2"
-    with pytest.raises(ValueError):
-        _numbered("SELECT name FROM t WHERE name LIKE 'a%' AND id = %s")
