@@ -7,4 +7,4 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from orders import signals  # noqa: F401  (connects the log-in cart merge)
+        from orders import auth_backends, signals  # noqa: F401  (the user row read with the session; the log-in cart merge)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router
 
 from orders.models import Cart, CartLine
+from shop.sessions import read_user_with_session, user_row_read_with_session
 
 
 @cache
@@ -49,6 +50,16 @@ def _user_with_cart_units_sql(alias: str) -> tuple[str, list[str]] | None:
     return sql, [field.attname for field in fields]
 
 
+def _user_sql_for_sessions(alias: str) -> str | None:
+    built = _user_with_cart_units_sql(alias)
+    return built[0] if built else None
+
+
+# A member's session load sends this statement along when the process knows whose the session is
+# (shop.sessions), so get_user below usually finds the row already read.
+read_user_with_session(_user_sql_for_sessions)
+
+
 class MemberBackend(AuthenticationBackend):
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)
@@ -71,9 +82,13 @@ class MemberBackend(AuthenticationBackend):
         if built is None:
             return super().get_user(user_id)  # the badge then counts with its own query
         sql, attnames = built
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, [user_id])
-            row = cursor.fetchone()
+        read = user_row_read_with_session(alias, user_id)
+        if read is not None:
+            row = read[0]
+        else:
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, [user_id])
+                row = cursor.fetchone()
         if row is None:
             return None
         user = model.from_db(alias, attnames, row[:-2])

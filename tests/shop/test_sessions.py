@@ -108,3 +108,60 @@ def test_saving_a_session_whose_row_was_deleted_meanwhile_fails_as_djangos_store
     with pytest.raises(UpdateError):
         loaded.save()
     assert not Session.objects.exists()
+
+
+def _auth_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if "django_session" in q["sql"] or '"auth_user"' in q["sql"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the two statements in one round trip are PostgreSQL's")
+def test_a_members_next_page_reads_the_session_and_the_user_row_in_one_round_trip(client, shopper):
+    client.force_login(shopper)
+    client.get("/")  # this process now knows whose the session is
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+
+    assert response.wsgi_request.user == shopper
+    reads = _auth_queries(captured)
+    assert len(reads) == 1 and "django_session" in reads[0] and '"auth_user"' in reads[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the two statements in one round trip are PostgreSQL's")
+def test_a_session_that_now_names_another_member_gets_that_member_read_on_its_own(client, shopper, django_user_model):
+    other = django_user_model.objects.create_user(username="wang", email="wang@example.com", password="pw-12345-xyz")
+    client.force_login(shopper)
+    client.get("/")
+    key = client.cookies["sessionid"].value
+    # The same key now holds another member's log-in (written behind this process's back).
+    client.force_login(other)
+    Session.objects.filter(session_key=client.cookies["sessionid"].value).update(session_key=key + "x")
+    Session.objects.filter(session_key=key).delete()
+    Session.objects.filter(session_key=key + "x").update(session_key=key)
+    client.cookies["sessionid"] = key
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+
+    assert response.wsgi_request.user == other
+    assert len(_auth_queries(captured)) == 2  # the guessed row is left unused and the right one read
+
+
+def test_a_member_deactivated_since_the_last_page_is_logged_out_though_the_row_came_with_the_session(client, shopper):
+    client.force_login(shopper)
+    client.get("/")
+    type(shopper).objects.filter(pk=shopper.pk).update(is_active=False)
+
+    response = client.get("/")
+
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_a_user_row_read_with_one_requests_session_is_never_used_by_the_next_request(client, shopper):
+    from shop.sessions import user_row_read_with_session
+
+    client.force_login(shopper)
+    client.get("/")
+    client.get("/healthz")  # a request whose view never asks who is logged in
+
+    assert user_row_read_with_session(connection.alias, shopper.pk) is None
