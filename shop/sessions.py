@@ -108,12 +108,13 @@ class SessionStore(DatabaseSessionStore):
         alias = router.db_for_read(model)
         connection = connections[alias]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        guess = _user_of_session.get(self.session_key) if connection.vendor == "postgresql" else None
+        # Two statements in one query need psycopg's client-side binding (Django's default).
+        together = connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+        guess = _user_of_session.get(self.session_key) if together else None
         companion = _companion["sql"](alias) if guess and _companion["sql"] else None
         _read_with_session.rows = {}
         with connection.cursor() as cursor:
             if companion:
-                # Two statements in one round trip (a client-side binding cursor sends them as one query).
                 cursor.execute(f"{_load_sql(model, alias)};\n{companion}", [self.session_key, now, guess])
                 row = cursor.fetchone()
                 cursor.nextset()

@@ -165,3 +165,15 @@ def test_a_user_row_read_with_one_requests_session_is_never_used_by_the_next_req
     client.get("/healthz")  # a request whose view never asks who is logged in
 
     assert user_row_read_with_session(connection.alias, shopper.pk) is None
+
+
+def test_a_connection_with_server_side_binding_reads_the_session_and_the_user_apart(client, shopper, monkeypatch):
+    client.force_login(shopper)
+    client.get("/")
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+
+    assert response.wsgi_request.user == shopper
+    assert not [sql for sql in _auth_queries(captured) if "django_session" in sql and '"auth_user"' in sql]
