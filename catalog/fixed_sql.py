@@ -94,6 +94,12 @@ def prefetched(instance, name: str, objects: list) -> None:
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
+def sends_statements_together(db=connection) -> bool:
+    """Whether several statements can go to ``db`` as one query, in one round trip: PostgreSQL with psycopg's
+    client-side binding (Django's default), which sends a query with its parameters inlined as a simple query."""
+    return db.vendor == "postgresql" and not db.settings_dict["OPTIONS"].get("server_side_binding")
+
+
 def may_prepare() -> bool:
     """Whether statements may be prepared on the database connection.
 

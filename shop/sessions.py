@@ -30,13 +30,15 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from catalog.fixed_sql import sends_statements_together
+
 
 @cache
 def _load_sql(model, alias: str) -> str:
     """SELECT the session data of one unexpired key (params: the key, now)."""
     quote = connections[alias].ops.quote_name
     meta = model._meta
-    column = lambda name: quote(meta.get_field(name).column)
+    column = lambda name: quote(meta.get_field(name).column)  # noqa: E731
     return (
         f"SELECT {column('session_data')} FROM {quote(meta.db_table)}"
         f" WHERE {column('session_key')} = %s AND {column('expire_date')} > %s"
@@ -108,9 +110,7 @@ class SessionStore(DatabaseSessionStore):
         alias = router.db_for_read(model)
         connection = connections[alias]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        # Two statements in one query need psycopg's client-side binding (Django's default).
-        together = connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
-        guess = _user_of_session.get(self.session_key) if together else None
+        guess = _user_of_session.get(self.session_key) if sends_statements_together(connection) else None
         companion = _companion["sql"](alias) if guess and _companion["sql"] else None
         _read_with_session.rows = {}
         with connection.cursor() as cursor:

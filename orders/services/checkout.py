@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from catalog.fixed_sql import sends_statements_together
 from catalog.models import Variant, visible_product
 from marketing.live_promotions import load_promotion_table, promotion_rules_for
 from marketing.services import flash as flash_services
@@ -303,7 +304,7 @@ def place_order(
 
 def _lock_cart_and_read(user_id: int, token) -> LockedCheckout:
     """The cart lock, then the twin check, the cart lines and the member: one round trip on PostgreSQL."""
-    if connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+    if sends_statements_together():
         return lock_cart_and_read(user_id, token)
     cart = lock_cart(user_id)
     # Almost always there is no twin: ask whether there is one (a cheap query), read it only when there is.

@@ -15,6 +15,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from catalog.cache import bump_catalog_version
+from catalog.fixed_sql import columns, fields, instance, sends_statements_together
 from catalog.models import Variant
 from catalog.services import refresh_product_stock
 from stores.exceptions import NotEnoughStock, OutOfStock
@@ -91,7 +92,7 @@ def reserve_stock(*, store_id: int, lines: Lines, reference: str, by=None) -> No
     store's row locks before the caller tries another.
     """
     wanted = _merge(lines)
-    if connection.vendor == "postgresql" and connection.in_atomic_block and _binds_on_client() and _transaction_is_usable():
+    if connection.in_atomic_block and sends_statements_together() and _transaction_is_usable():
         _reserve_under_savepoint(store_id, wanted, reference, by)
         return
     with transaction.atomic():
@@ -108,11 +109,6 @@ def _transaction_is_usable() -> bool:
     from psycopg.pq import TransactionStatus
 
     return connection.connection.info.transaction_status != TransactionStatus.INERROR
-
-
-def _binds_on_client() -> bool:
-    # Django's default for psycopg: queries are sent as simple queries, several statements in one.
-    return not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 # One fixed name, so the statement's text (and psycopg's parse of it) is the same every time. A rollback
