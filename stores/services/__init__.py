@@ -354,10 +354,9 @@ def _stores_with_everything(lines: Lines, **store_filters) -> list[Store]:
 @cache
 def _covering_statement(filter_names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    store_columns = ", ".join(f"st.{quote(field.column)}" for field in Store._meta.concrete_fields)
     conditions = "".join(f" AND st.{quote(Store._meta.get_field(name).column)} = %s" for name in filter_names)
     return f"""
-        SELECT {store_columns}
+        SELECT {columns(Store, 'st')}
         FROM {quote(Stock._meta.db_table)} s
         JOIN unnest(%s::bigint[], %s::integer[]) AS w (variant_id, quantity) ON w.variant_id = s.variant_id
         JOIN {quote(Store._meta.db_table)} st ON st.id = s.store_id
@@ -375,8 +374,8 @@ def _stores_covering(wanted: dict[int, int], store_filters: dict) -> list[Store]
     with connection.cursor() as cursor:
         cursor.execute(_covering_statement(names), params)
         rows = cursor.fetchall()
-    attnames = [field.attname for field in Store._meta.concrete_fields]
-    return [Store.from_db(connection.alias, attnames, row) for row in rows]
+    store_fields = fields(Store)
+    return [instance(Store, store_fields, iter(row)) for row in rows]
 
 
 def delivery_shortages(*, lines: Lines) -> dict[int, int]:
