@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,7 +49,7 @@ from orders.selectors import (
     pickup_stores_for,
     shipping_methods_for,
 )
-from orders.services.checkout_sql import Share, insert_order_rows
+from orders.services.checkout_sql import Share, insert_order_if_number_free, insert_order_rows
 from orders.services.notifications import hand_over_after_commit, queue_email
 from stores.exceptions import OutOfStock
 from stores.models import Store
@@ -605,8 +604,7 @@ def _insert_order_in_one_statement(fields: dict, priced: PricedCart, cart_id: in
             lines=_order_lines(order, priced),
             adjustments=_order_adjustments(order, priced),
             shares=[
-                Share(adjustment=position, line=index, amount=share)
-                for position, (_adjustment, index, share) in _shares(priced)
+                Share(adjustment=position, line=index, amount=share) for position, index, share in _shares(priced)
             ],
             event=OrderEvent(to_status=order.status, actor_id=order.user_id, note=_("Order placed")),
             message=OutboxMessage(kind="order_placed"),
@@ -627,7 +625,7 @@ def _create_numbered_order(fields: dict, *, error: type[CheckoutError] = Checkou
     for _attempt in range(5):
         if connection.vendor == "postgresql":
             order = Order(number=_new_number(), **fields)
-            if _insert_if_number_free(order):
+            if insert_order_if_number_free(order):
                 return order
             continue  # the random number was taken: draw another
         try:
@@ -638,37 +636,6 @@ def _create_numbered_order(fields: dict, *, error: type[CheckoutError] = Checkou
                 raise
             # the random number was taken: draw another
     raise error(_("Could not number the order; please try again."))
-
-
-def _insert_if_number_free(order: Order) -> bool:
-    """INSERT the order unless its number is taken (ON CONFLICT on the number only); True when it went in.
-
-    Without the savepoint and the ORM's INSERT compiler that ``create`` in a
-    savepoint needs; a clash on the checkout token still raises IntegrityError.
-    Fields' own ``pre_save`` and ``get_db_prep_save`` give the values ``save`` would.
-    """
-    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(order, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_order_insert_statement(), values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    order.pk = row[0]
-    order._state.adding, order._state.db = False, connection.alias
-    return True
-
-
-@cache
-def _order_insert_statement() -> str:
-    quote = connection.ops.quote_name
-    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
-    return (
-        f"INSERT INTO {quote(Order._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote(Order._meta.get_field('number').column)}) DO NOTHING "
-        f"RETURNING {quote(Order._meta.pk.column)}"
-    )
 
 
 def _order_lines(order: Order, priced: PricedCart) -> list[OrderLine]:
@@ -699,11 +666,11 @@ def _order_adjustments(order: Order, priced: PricedCart) -> list[OrderAdjustment
 
 
 def _shares(priced: PricedCart):
-    """(adjustment's position, (adjustment, line's position, share)) for every line share worth a row."""
+    """(adjustment's position, line's position, share) for every line share worth a row."""
     for position, adjustment in enumerate(priced.adjustments):
         for index, share in enumerate(adjustment.shares):
             if share or (adjustment.point_shares and adjustment.point_shares[index]):
-                yield position, (adjustment, index, share)
+                yield position, index, share
 
 
 def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:
@@ -712,7 +679,7 @@ def _store_lines_and_shares(order: Order, priced: PricedCart) -> None:
     adjustments = OrderAdjustment.objects.bulk_create(_order_adjustments(order, priced))
     OrderLineAdjustment.objects.bulk_create(
         OrderLineAdjustment(adjustment=adjustments[position], line=lines[index], amount=share)
-        for position, (_adjustment, index, share) in _shares(priced)
+        for position, index, share in _shares(priced)
     )
 
 

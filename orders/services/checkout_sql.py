@@ -77,6 +77,43 @@ def _scalars(prefix: str, fields) -> str:
     return ", ".join(f"%({prefix}_{f.attname})s::{_array_type(f)}" for f in fields)
 
 
+def _order_insert(values: str) -> str:
+    """INSERT of the order with ``values`` (its placeholders, in ``_fields(Order)`` order), nothing when its number
+    is taken; RETURNING its id."""
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(Order._meta.db_table)} ({_columns(_fields(Order))}) VALUES ({values})"
+        f" ON CONFLICT ({quote(Order._meta.get_field('number').column)}) DO NOTHING"
+        f" RETURNING {quote(Order._meta.pk.column)} AS id"
+    )
+
+
+def _saved(order: Order, order_id: int) -> None:
+    # What save() leaves on an instance it inserted.
+    order.pk = order_id
+    order._state.adding, order._state.db = False, connection.alias
+
+
+@cache
+def _order_only_statement() -> str:
+    return _order_insert(", ".join(["%s"] * len(_fields(Order))))
+
+
+def insert_order_if_number_free(order: Order) -> bool:
+    """INSERT the order alone unless its number is taken (ON CONFLICT on the number only); True when it went in.
+
+    Without the savepoint and the ORM's INSERT compiler that ``create`` in a savepoint needs; a clash on the
+    checkout token still raises IntegrityError. The values are those ``save`` would write.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_order_only_statement(), [_prepared(order, field) for field in _fields(Order)])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _saved(order, row[0])
+    return True
+
+
 def _ids(model, name: str, count: str) -> str:
     table = model._meta.db_table
     pk = model._meta.pk.column
@@ -109,10 +146,7 @@ def _statement(with_cart: bool) -> str:
     )
     return f"""
         WITH new_order AS (
-            INSERT INTO {quote(Order._meta.db_table)} ({_columns(order_fields)})
-            VALUES ({", ".join(f"%(order_{f.attname})s" for f in order_fields)})
-            ON CONFLICT ({quote(Order._meta.get_field("number").column)}) DO NOTHING
-            RETURNING {quote(Order._meta.pk.column)} AS id
+            {_order_insert(", ".join(f"%(order_{f.attname})s" for f in order_fields))}
         ),
         {_ids(OrderLine, "line_ids", "line_count")},
         {_ids(OrderAdjustment, "adjustment_ids", "adjustment_count")},
@@ -195,6 +229,5 @@ def insert_order_rows(
         order_id, message_id = cursor.fetchone()
     if order_id is None:
         return None
-    order.pk = order_id
-    order._state.adding, order._state.db = False, connection.alias
+    _saved(order, order_id)
     return message_id
