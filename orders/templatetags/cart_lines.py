@@ -1,4 +1,5 @@
-"""The cart page's lines, drawn in Python: ``{% cart_lines items %}``.
+"""The cart page's lines, drawn in Python: ``{% cart_lines items %}``, and a priced line's discount shares,
+``{% line_shares %}`` (in each cart line and in checkout's summary).
 
 Each line is a picture, a name, options, a price, the member's discount
 shares, a quantity stepper and a remove form. Drawn by the template engine
@@ -22,17 +23,19 @@ from shop.money import format_money
 register = template.Library()
 
 
-def _shares_html(priced) -> SafeString:
-    """As templates/orders/_line_shares.html draws a line's shares (there with ``gross``)."""
+@register.simple_tag
+def line_shares(shares, net, gross=None) -> SafeString:
+    """``{% line_shares line.explanation line.net_total %}``: a priced line's discount shares (label, amount), what
+    is paid for it, and first, when given, its price before discounts (the cart page and checkout's summary)."""
     return format_html(
         '<ul class="line-shares">\n{}{}<li class="line-net"><span>{}</span><span>{}</span></li>\n</ul>\n',
-        format_html("<li><span>{}</span><span>{}</span></li>\n", gettext("Before discounts"), format_money(priced.line_total))
-        if priced.line_total
+        format_html("<li><span>{}</span><span>{}</span></li>\n", gettext("Before discounts"), format_money(gross))
+        if gross
         else "",
         format_html_join("", "<li><span>{}</span><span>{}</span></li>\n",
-                         ((label, format_money(amount)) for label, amount in priced.explanation)),
+                         ((label, format_money(amount)) for label, amount in shares)),
         gettext("Paid for this item"),
-        format_money(priced.net_total),
+        format_money(net),
     )
 
 
@@ -77,7 +80,9 @@ def _line_html(item, words: dict, csrf_input: SafeString, update_url: str) -> Sa
         name=variant.product.name,
         options=item.options,
         price=format_money(variant.price),
-        shares=_shares_html(priced) if priced is not None and priced.shares else "",
+        shares=line_shares(priced.explanation, priced.net_total, priced.line_total)
+        if priced is not None and priced.shares
+        else "",
         problem=format_html('<p class="error">{}</p>\n', item.problem) if item.problem else "",
         update_url=update_url,
         csrf=csrf_input,
