@@ -22,12 +22,12 @@ from django.utils import timezone
 
 from catalog.card_query import first_picture_join, top_price_sql
 from catalog.fixed_sql import (
+    PreparedStatement,
     cache_related,
     columns,
     fields,
     from_json,
     instance,
-    PreparedStatement,
     json_object,
     loads,
     m2m_table,

@@ -6,7 +6,6 @@ image ride along as subqueries, so the cost stays one round trip however many
 lines the cart holds.
 """
 
-
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
@@ -110,7 +109,6 @@ def variants_for_cart(quantities: dict[int, int]) -> list[tuple[Variant, int]]:
         variants = variants.prefetch_related("option_values")
     by_id = {variant.pk: _finish(variant, variant) for variant in variants}
     return [(by_id[pk], quantity) for pk, quantity in quantities.items() if pk in by_id]
-
 
 
 def _first_images_statement() -> str:
