@@ -183,8 +183,9 @@ def post_add_to_cart(base: str, variant_id: int, token: str) -> tuple[int, str, 
 def log_in(base: str, email: str, password: str) -> dict[str, str]:
     """Log in through allauth's own form over HTTP, as a browser does; the cookies it ends with.
 
-    GET the form (for the CSRF cookie and token), POST it, and keep the session and
-    the CSRF cookie that Django rotated at log-in: wrk then sends them on every request.
+    GET the form (for the CSRF cookie and token), POST it, keep the session and the CSRF
+    cookie that Django rotated at log-in, then open the member's own page (which shows the
+    log-in message): wrk sends the cookies that page left on every request.
     """
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirects)
@@ -212,7 +213,13 @@ def log_in(base: str, email: str, password: str) -> dict[str, str]:
         status = err.code
     if status != 200:
         fail(f"after logging in as {email}, {ACCOUNT_URL} answered {status}")
-    return cookies
+    # The cookies as that page left them, as a browser keeps them: it showed the log-in message
+    # ("成功登录") and deleted the messages cookie. Kept from before, every request would still carry
+    # a message waiting to be shown, which no real member does after the first page.
+    after = {cookie.name: cookie.value for cookie in jar}
+    if "sessionid" not in after:
+        fail(f"after logging in as {email}, {ACCOUNT_URL} dropped the session cookie")
+    return after
 
 
 def cookie_header(cookies: dict[str, str]) -> str:
