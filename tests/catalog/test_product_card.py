@@ -1,0 +1,86 @@
+"""A product card drawn in Python by {% product_card %} shows what the card template showed, escaped."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from catalog.selectors import cards_by_ids
+from catalog.templatetags.product_cards import CardImage, product_card, product_cards
+from tests.factories import BrandFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Offer:
+    price: Decimal | None
+    badges: tuple[str, ...]
+
+
+@dataclass
+class Flash:
+    flash_price: Decimal
+
+
+def test_a_card_escapes_the_products_name_brand_and_picture_text():
+    product = ProductFactory(name='<b>"茶"</b>', brand=BrandFactory(name="A&B"), price=Decimal("10.00"))
+    product.card_image = CardImage(url='/media/x.jpg?a=1&b="2"', alt_text="")
+
+    html = product_card(product)
+
+    assert "<b>" not in html and "&lt;b&gt;&quot;茶&quot;&lt;/b&gt;" in html
+    assert '<span class="brand">A&amp;B</span>' in html
+    assert 'src="/media/x.jpg?a=1&amp;b=&quot;2&quot;"' in html
+    assert 'alt="&lt;b&gt;&quot;茶&quot;&lt;/b&gt;"' in html  # no alt text of its own: the name
+
+
+def test_a_card_without_a_picture_shows_the_empty_frame():
+    html = product_card(ProductFactory(brand=None))
+
+    assert '<span class="no-image" aria-hidden="true"></span>' in html
+    assert 'class="brand"' not in html
+
+
+def test_a_card_shows_the_promotional_price_over_the_crossed_out_price_and_each_badge():
+    product = ProductFactory(price=Decimal("50.00"), compare_at_price=Decimal("80.00"))
+
+    html = product_card(product, Offer(price=Decimal("40.00"), badges=("限时折扣", "满减")))
+
+    assert '<span class="promo-price">¥40.00</span> <del>¥50.00</del>' in html
+    assert "¥80.00" not in html
+    assert html.index("限时折扣") < html.index("满减")
+
+
+def test_a_card_says_from_for_a_price_range_and_crosses_out_the_compare_at_price():
+    product = ProductFactory(price=Decimal("1234.50"))
+    product.compare_at_price = Decimal("2000.00")  # the factory's variant would set its own on save
+    product.has_price_range = True
+
+    with translation.override("zh-hans"):
+        html = product_card(product)
+
+    assert '<span class="price">¥1,234.50 起 <del>¥2,000.00</del></span>' in html
+
+
+def test_a_card_shows_the_flash_sale_sold_out_and_review_count_in_the_shoppers_language():
+    product = ProductFactory(is_in_stock=False, review_count=3, rating_average=Decimal("4.4"))
+
+    with translation.override("en"):
+        english = product_card(product, None, Flash(flash_price=Decimal("9.90")))
+    with translation.override("zh-hans"):
+        chinese = product_card(product, None, Flash(flash_price=Decimal("9.90")))
+
+    assert "Flash sale ¥9.90" in english and "Sold out" in english and "3 reviews" in english
+    assert "★★★★☆" in english
+    assert "Sold out" not in chinese and "3 reviews" not in chinese
+
+
+def test_a_listings_cards_come_out_in_the_listings_order():
+    products = [ProductFactory(name=f"商品{i}") for i in range(3)]
+
+    html = product_cards(cards_by_ids([products[2].pk, products[0].pk, products[1].pk]))
+
+    assert html.index("商品2") < html.index("商品0") < html.index("商品1")
+    assert html.count('<li class="product-card">') == 3
