@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET
 
 from catalog import search_terms, selectors
 from catalog.cache import TIMEOUT as CACHE_TIMEOUT
-from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key
+from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key, shared_cached
 from catalog.filters import SORTS, ProductFilter
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import (
-    Candidate, among_candidates, brand_facets_of, brands_by_name, clean_query, search_candidates, sort_candidates,
+    Candidate, among_candidates, brand_facets_of, brands_by_name, clean_query, sort_candidates,
+    visible_search_candidates,
 )
 from catalog.variants import option_choices, pick_variant
 
@@ -107,7 +108,7 @@ class SearchListing(Listing):
 
     @cached_property
     def candidates(self) -> list[Candidate]:
-        return search_candidates(selectors.visible_products(), self.query)
+        return visible_search_candidates(self.query)
 
     def _matching_products(self):
         return among_candidates(selectors.visible_products(), self.query, self.candidates)
@@ -154,15 +155,17 @@ class CategoryListing(Listing):
 @require_GET
 @for_guests()
 def category_detail(request, slug):
-    category, ancestors, children, subtree_ids = cached(page_key("category", slug), lambda: selectors.category_page(slug))
+    category, ancestors, children, subtree_ids = shared_cached(
+        page_key("category", slug), lambda: selectors.category_page(slug)
+    )
     # What every filter combination of this category shares is built once per catalogue version.
     listing = CategoryListing(
         request,
         base=lambda: selectors.products_in_category(subtree_ids),
-        attributes=lambda: cached(
+        attributes=lambda: shared_cached(
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
         ),
-        facets=lambda base: cached(page_key("brand-facets", category.pk), partial(selectors.brand_facets, base)),
+        facets=lambda base: shared_cached(page_key("brand-facets", category.pk), partial(selectors.brand_facets, base)),
         sorts=["new", "sales", "price", "-price", "name"],
         default_sort="new",
     )
@@ -209,7 +212,7 @@ def _search_results(request, query):
     listing = SearchListing(
         request,
         query=query,
-        attributes=lambda: cached(page_key("searchable-attributes"), selectors.searchable_attributes),
+        attributes=lambda: shared_cached(page_key("searchable-attributes"), selectors.searchable_attributes),
         sorts=["relevance", "sales", "new", "price", "-price"],
         default_sort="relevance",
     )
@@ -275,7 +278,7 @@ def product_detail(request, slug):
             "images": SimpleLazyObject(images),
             # Both shared by every product of the category, so built once per category and version.
             "ancestors": SimpleLazyObject(
-                lambda: cached(
+                lambda: shared_cached(
                     page_key("ancestors", product.category_id), lambda: selectors.category_ancestors(product.category)
                 )
             ),
@@ -297,7 +300,7 @@ def product_detail(request, slug):
 
 
 def _newest_in_category(category_id: int, limit: int) -> list:
-    return cached(
+    return shared_cached(
         page_key("newest-in-category", category_id, limit), lambda: selectors.newest_in_category(category_id, limit)
     )
 
