@@ -20,7 +20,9 @@ conditions of the reads they spare, asked of the database, not a cache.
 Placing an order sends the cart lock and the reads after it as one round
 trip (``lock_cart_and_read``: four statements in one simple query), and
 prepares the cart lines' and member's statements once per connection, since
-planning them cost the database more than running them.
+planning them cost the database more than running them. The cart page sends
+the same two reads with its pictures' read as one round trip
+(``lines_and_member_statement``, ``read_lines_and_member``).
 
 Only for PostgreSQL; other databases keep the queryset.
 """
@@ -165,6 +167,26 @@ class LockedCheckout:
 # (~0.7 ms against ~0.2 ms), and every cart page, checkout page and checkout runs it.
 LINES = PreparedStatement("checkout_cart_lines", _statement)
 MEMBER = PreparedStatement("checkout_member", _member_statement)
+
+
+def lines_and_member_statement(user_id: int) -> tuple[str, list]:
+    """The reads of ``cart_lines_for_checkout`` and ``member_with_tier`` as two statements for one round trip,
+    as (SQL, parameters), for a caller that sends them with statements of its own after them.
+
+    Read the answers with ``read_lines_and_member``; like ``lock_cart_and_read`` it needs ``sends_statements_together``.
+    """
+    now = timezone.now()
+    lines_sql, lines_params = LINES.statement(_lines_params(user_id, now))
+    member_sql, member_params = MEMBER.statement(_member_params(user_id, now))
+    return f"{lines_sql};\n{member_sql}", [*lines_params, *member_params]
+
+
+def read_lines_and_member(cursor) -> tuple[list[tuple[Variant, int]], MemberProfile | None]:
+    """The answers of ``lines_and_member_statement``'s two statements, as those of ``cart_lines_for_checkout``
+    and ``member_with_tier``; the cursor is left on the member's result set (``nextset()`` reaches the next)."""
+    lines = _lines_from(cursor.fetchall())
+    cursor.nextset()
+    return lines, _member_from(cursor.fetchone())
 
 
 def _locked_checkout_statement(lines: str, member: str) -> str:
