@@ -26,24 +26,36 @@
     });
   }
 
+  // The listeners are there from the start: a shopper who picks a province before the data has arrived
+  // gets its cities as soon as it does, instead of a city list that stays empty.
+  var data = null;
+  function showCities(keepCity, keepDistrict) {
+    if (!data) { return; }
+    var cities = Object.keys(data[selects.province.value] || {});
+    var keep = cities.indexOf(keepCity) >= 0 ? keepCity : (cities.length === 1 ? cities[0] : "");
+    fill(selects.city, cities, keep);
+    showDistricts(keepDistrict);
+  }
+  function showDistricts(keep) {
+    if (!data) { return; }
+    fill(selects.district, (data[selects.province.value] || {})[selects.city.value] || [], keep);
+  }
+  selects.province.addEventListener("change", function () { showCities("", ""); });
+  selects.city.addEventListener("change", function () { showDistricts(""); });
+
   fetch(form.getAttribute("data-divisions")).then(function (response) { return response.json(); }).then(function (raw) {
     // The same renaming as members/divisions.py: a municipality's "市辖区" is written as the municipality.
-    var data = {};
+    var loaded = {};
     Object.keys(raw).forEach(function (province) {
-      data[province] = {};
+      loaded[province] = {};
       Object.keys(raw[province]).forEach(function (city) {
-        data[province][city === "市辖区" ? province : city] = raw[province][city];
+        loaded[province][city === "市辖区" ? province : city] = raw[province][city];
       });
     });
+    data = loaded;
     var refresh = form.querySelector(".division-refresh");
     if (refresh) { refresh.hidden = true; }
-    selects.province.addEventListener("change", function () {
-      var cities = Object.keys(data[selects.province.value] || {});
-      fill(selects.city, cities, cities.length === 1 ? cities[0] : "");
-      selects.city.dispatchEvent(new Event("change"));
-    });
-    selects.city.addEventListener("change", function () {
-      fill(selects.district, (data[selects.province.value] || {})[selects.city.value] || [], "");
-    });
+    // Whatever was chosen meanwhile (or drawn by the server) is kept where the data knows it.
+    if (selects.province.value) { showCities(selects.city.value, selects.district.value); }
   });
 }());
