@@ -49,7 +49,8 @@ def pages_cache():
     Its keys carry the catalogue version, so an entry can never be stale:
     after a bump nobody asks for it again. Only the version itself must be
     shared (the default cache, Redis in production), and each process
-    rereads it at most once a second.
+    rereads it at most once a second. Data that is dear to build and shared
+    by many pages is kept in the shared cache as well (``shared_cached``).
     """
     return caches["pages"]
 
