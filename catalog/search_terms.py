@@ -2,18 +2,21 @@
 
 Counting, only for the first page of a plain search (no filters, sort or page): the day's first search
 of a word writes its row (one INSERT … ON CONFLICT, which also keeps how many products it found); every
-later search of it that day is a cache increment only, which ``flush_search_counts`` (a beat task every
-few minutes) adds to the row. So a search, even one served whole from the page cache, writes nothing to
-the database; a lost cache loses at most the counts since the last flush.
+later search of it that day is an increment in the shared cache only, which ``flush_search_counts`` (a
+beat task every few minutes, in a worker process) adds to the row. So a search, even one served whole
+from the page cache, writes nothing to the database; a lost cache loses at most the counts since the last
+flush, and so does an outage of the shared cache (each web process then counts in its own stand-in, which
+the worker cannot see).
 """
 
 import hashlib
 from urllib.parse import quote, unquote
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from catalog.cache import cached, page_key, pages_cache
+from catalog.cache import cached, page_key
 from catalog.models import SearchTerm
 
 RECENT_COOKIE = "recent_searches"
@@ -41,7 +44,7 @@ def record_search(*, term: str, results: int | None) -> None:
     if not term:
         return
     day = timezone.localdate()
-    counts = pages_cache()
+    counts = cache  # shared: the worker that flushes them is another process
     if not counts.add(_count_key(day, term), 0, COUNT_SECONDS):
         try:
             counts.incr(_count_key(day, term))
@@ -68,7 +71,7 @@ def flush_search_counts() -> int:
 
     today = timezone.localdate()
     rows = list(SearchTerm.objects.filter(day__gte=today - timezone.timedelta(days=1)).values_list("pk", "day", "term"))
-    counts = pages_cache()
+    counts = cache
     keys = {pk: _count_key(day, term) for pk, day, term in rows}
     pending = counts.get_many(list(keys.values()))
     flushed = 0

@@ -38,6 +38,16 @@ def test_the_first_page_of_a_search_counts_the_word_once_per_search_also_from_th
     assert flush_search_counts() == 0  # flushing twice adds nothing twice
 
 
+def test_searches_counted_by_one_web_process_are_flushed_by_the_worker_another_process(client, apples):
+    client.get("/search/", {"q": "苹果"})  # the day's first: writes the row
+    client.get("/search/", {"q": "苹果"})
+    client.get("/search/", {"q": "苹果"})
+    caches["pages"].clear()  # the worker has none of the web process's own memory
+
+    assert flush_search_counts() == 2
+    assert SearchTerm.objects.get(term="苹果").searches == 3
+
+
 def test_the_empty_search_page_shows_hot_words_that_found_something(client, apples):
     client.get("/search/", {"q": "苹果"})
     client.get("/search/", {"q": "榴莲"})  # finds nothing: never a hot word
