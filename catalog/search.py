@@ -247,7 +247,9 @@ def brand_facets_of(candidates: list[Candidate], brands: list[tuple[int, str, st
 
 def brands_by_name() -> list[tuple[int, str, str]]:
     """Every brand as (id, slug, name) in the database's order by name, once per catalogue version."""
-    return shared_cached(page_key("brands-by-name"), lambda: list(Brand.objects.order_by("name").values_list("pk", "slug", "name")))
+    return shared_cached(
+        page_key("brands-by-name"), lambda: list(Brand.objects.order_by("name").values_list("pk", "slug", "name"))
+    )
 
 
 def _recent_window(matches: QuerySet) -> dt.datetime | None:

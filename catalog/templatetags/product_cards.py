@@ -83,7 +83,8 @@ def product_card(product, offer=None, flash=None) -> SafeString:
     if offer and offer.price is not None:
         shown = f'<span class="promo-price">{escape(format_money(offer.price))}</span> <del>{escape(price)}</del>'
     else:
-        shown = escape(gettext("from %(price)s") % {"price": price} if getattr(product, "has_price_range", False) else price)
+        ranged = getattr(product, "has_price_range", False)
+        shown = escape(gettext("from %(price)s") % {"price": price} if ranged else price)
         if product.compare_at_price:
             shown += f" <del>{escape(format_money(product.compare_at_price))}</del>"
     parts.append(f'  <span class="price">{shown}</span>\n')
