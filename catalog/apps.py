@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,6 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self):
-        from catalog import signals  # noqa: F401  (connects cache busting)
+        from catalog import signals  # connects cache busting
+
+        post_migrate.connect(signals.bump_after_migrate, sender=self, dispatch_uid="catalog-cache-migrate")

@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.cache import page_key, pages_cache, shared_cached
+from catalog.cache import catalog_version, page_key, pages_cache, shared_cached
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,15 @@ def test_another_process_draws_a_product_of_a_category_without_reading_its_ances
     here, elsewhere, page = queries_elsewhere(client, "/p/biluochun/", "/p/maofeng/")
 
     assert elsewhere == here and "茶叶" in page
+
+
+def test_a_deploy_which_migrates_reads_nothing_the_code_before_it_kept_in_the_shared_cache():
+    key = page_key("test-shared", 3)
+    shared_cached(key, lambda: ["旧的形状"])
+    before = catalog_version()
+
+    call_command("migrate", verbosity=0)
+    another_process()
+
+    assert catalog_version() != before
+    assert shared_cached(page_key("test-shared", 3), lambda: ["新的"]) == ["新的"]
