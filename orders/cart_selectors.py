@@ -118,15 +118,21 @@ def variants_for_cart(quantities: dict[int, int]) -> list[tuple[Variant, int]]:
     return [(by_id[pk], quantity) for pk, quantity in quantities.items() if pk in by_id]
 
 
-def _first_images_statement() -> str:
+def _first_images_sql(which_products: str) -> str:
+    """The first image (by position, then id) of each product picked by ``which_products``, a condition on
+    ``i.product_id`` such as ``= ANY(%s)``."""
     quote = connection.ops.quote_name
     meta = ProductImage._meta
     product, image, thumbnail = (quote(meta.get_field(name).column) for name in ("product", "image", "card_thumbnail"))
     return (
-        f"SELECT DISTINCT ON ({product}) {product}, {image}, {thumbnail} FROM {quote(meta.db_table)}"
-        f" WHERE {product} = ANY(%s) ORDER BY {product}, {quote(meta.get_field('position').column)},"
-        f" {quote(meta.pk.column)}"
+        f"SELECT DISTINCT ON (i.{product}) i.{product}, i.{image}, i.{thumbnail} FROM {quote(meta.db_table)} i"
+        f" WHERE i.{product} {which_products}"
+        f" ORDER BY i.{product}, i.{quote(meta.get_field('position').column)}, i.{quote(meta.pk.column)}"
     )
+
+
+def _first_images_statement() -> str:
+    return _first_images_sql("= ANY(%s)")
 
 
 FIRST_IMAGES = PreparedStatement("cart_first_images", _first_images_statement)
@@ -135,16 +141,12 @@ FIRST_IMAGES = PreparedStatement("cart_first_images", _first_images_statement)
 def _member_first_images_statement() -> str:
     """The first image of each product in the member's cart (by user id), so it needs no answer from the lines' read."""
     quote = connection.ops.quote_name
-    meta = ProductImage._meta
-    product, image, thumbnail = (quote(meta.get_field(name).column) for name in ("product", "image", "card_thumbnail"))
-    return (
-        f"SELECT DISTINCT ON (i.{product}) i.{product}, i.{image}, i.{thumbnail} FROM {quote(meta.db_table)} i"
-        f" WHERE i.{product} IN (SELECT v.{quote(Variant._meta.get_field('product').column)}"
-        f" FROM {quote(CartLine._meta.db_table)} l"
-        f" JOIN {quote(Cart._meta.db_table)} c ON c.id = l.{quote(CartLine._meta.get_field('cart').column)}"
-        f" JOIN {quote(Variant._meta.db_table)} v ON v.id = l.{quote(CartLine._meta.get_field('variant').column)}"
+    line_cart, line_variant = (quote(CartLine._meta.get_field(name).column) for name in ("cart", "variant"))
+    return _first_images_sql(
+        f"IN (SELECT v.{quote(Variant._meta.get_field('product').column)} FROM {quote(CartLine._meta.db_table)} l"
+        f" JOIN {quote(Cart._meta.db_table)} c ON c.id = l.{line_cart}"
+        f" JOIN {quote(Variant._meta.db_table)} v ON v.id = l.{line_variant}"
         f" WHERE c.{quote(Cart._meta.get_field('user').column)} = %s)"
-        f" ORDER BY i.{product}, i.{quote(meta.get_field('position').column)}, i.{quote(meta.pk.column)}"
     )
 
 
