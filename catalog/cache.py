@@ -141,15 +141,14 @@ def shared_cached(key: str, build, timeout: int = TIMEOUT):
     after every catalogue change. This process's own copy is looked at first, so a hit costs nothing more;
     while the shared cache is down its reads miss and the value is built here, as ``cached`` would.
     """
-    pages = pages_cache()
-    value = pages.get(key)
-    if value is None:
+    def from_shared_cache():
         value = cache.get(key)
         if value is None:
             value = build()
             cache.set(key, value, timeout)
-        pages.set(key, value, timeout)
-    return value
+        return value
+
+    return cached(key, from_shared_cache, timeout)
 
 
 CSRF_PLACEHOLDER = "__shop_csrf_token__"

@@ -161,8 +161,8 @@ def visible_search_candidates(raw_query: str | None) -> list[Candidate]:
 
     Every sort and page of the same words, in every web process, then shares one read (8-12 ms on the
     bench catalogue for a common word), and a catalogue change still shows at once, since the key carries
-    the version. They are
-    kept as plain columns: pickling a thousand named tuples and their Decimals costs more than reading them.
+    the version. They are kept as plain columns: pickling a thousand named tuples and their Decimals costs
+    more than reading them.
     """
     query = clean_query(raw_query)
     if not query:
