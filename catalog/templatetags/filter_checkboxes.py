@@ -6,7 +6,9 @@ The markup is the one catalog/_filters.html always had.
 """
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from shop.markup import esc
 
 register = template.Library()
 
@@ -14,10 +16,10 @@ register = template.Library()
 @register.simple_tag
 def filter_checkboxes(name, options) -> str:
     """``options``: catalog.filters.CheckboxOption rows."""
-    rows = format_html_join(
-        "",
-        '<div><label for="{}"><input type="checkbox" name="{}" value="{}" id="{}"{}> {}</label></div>',
-        ((option.id, name, option.value, option.id, " checked" if option.checked else "", option.label)
-         for option in options),
+    name = esc(name)
+    rows = "".join(
+        f'<div><label for="{esc(option.id)}"><input type="checkbox" name="{name}" value="{esc(option.value)}"'
+        f' id="{esc(option.id)}"{" checked" if option.checked else ""}> {esc(option.label)}</label></div>'
+        for option in options
     )
-    return format_html("<div>{}</div>", rows)
+    return mark_safe(f"<div>{rows}</div>")

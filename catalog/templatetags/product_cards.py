@@ -17,13 +17,13 @@ from django import template
 from django.db.models import Count, Prefetch
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from catalog.cache import TIMEOUT, page_key, pages_cache
 from catalog.models import ProductImage, Variant
 from catalog.templatetags.product_reviews import stars
+from shop.markup import esc
 from shop.money import format_money
 
 register = template.Library()
@@ -60,41 +60,41 @@ def product_card(product, offer=None, flash=None) -> SafeString:
     one), most of a cold listing's own work; built here it costs a few hundredths of that. Every value
     shown is escaped.
     """
-    name = escape(product.name)
+    name = esc(product.name)
     # Both set by product_cards (_attach_card_images, _mark_price_ranges); a card drawn on its own shows neither.
     image = getattr(product, "card_image", None)
     picture = (
-        f'<img src="{escape(image.url)}" alt="{escape(image.alt_text) if image.alt_text else name}" loading="lazy"'
+        f'<img src="{esc(image.url)}" alt="{esc(image.alt_text) if image.alt_text else name}" loading="lazy"'
         ' width="400" height="400">'
         if image
         else '<span class="no-image" aria-hidden="true"></span>'
     )
-    parts = [f'<li class="product-card">\n  <a href="{escape(product.get_absolute_url())}">{picture}'
+    parts = [f'<li class="product-card">\n  <a href="{esc(product.get_absolute_url())}">{picture}'
              f'<span class="name">{name}</span></a>\n']
     if product.brand_id and product.brand:
-        parts.append(f'  <span class="brand">{escape(product.brand.name)}</span>\n')
+        parts.append(f'  <span class="brand">{esc(product.brand.name)}</span>\n')
     if product.review_count:
         reviews = ngettext("%(counter)s review", "%(counter)s reviews", product.review_count) % {
             "counter": product.review_count
         }
         parts.append(f'  <span class="card-rating"><span class="stars" aria-hidden="true">'
-                     f'{stars(product.rating_average)}</span> {escape(reviews)}</span>\n')
+                     f'{stars(product.rating_average)}</span> {esc(reviews)}</span>\n')
     price = format_money(product.price)
     if offer and offer.price is not None:
-        shown = f'<span class="promo-price">{escape(format_money(offer.price))}</span> <del>{escape(price)}</del>'
+        shown = f'<span class="promo-price">{esc(format_money(offer.price))}</span> <del>{esc(price)}</del>'
     else:
         ranged = getattr(product, "has_price_range", False)
-        shown = escape(gettext("from %(price)s") % {"price": price} if ranged else price)
+        shown = esc(gettext("from %(price)s") % {"price": price} if ranged else price)
         if product.compare_at_price:
-            shown += f" <del>{escape(format_money(product.compare_at_price))}</del>"
+            shown += f" <del>{esc(format_money(product.compare_at_price))}</del>"
     parts.append(f'  <span class="price">{shown}</span>\n')
     for badge in offer.badges if offer else ():
-        parts.append(f'  <span class="badge promo">{escape(badge)}</span>\n')
+        parts.append(f'  <span class="badge promo">{esc(badge)}</span>\n')
     if flash:
-        parts.append(f'  <span class="badge flash">{escape(gettext("Flash sale"))} '
-                     f'{escape(format_money(flash.flash_price))}</span>\n')
+        parts.append(f'  <span class="badge flash">{esc(gettext("Flash sale"))} '
+                     f'{esc(format_money(flash.flash_price))}</span>\n')
     if not product.is_in_stock:
-        parts.append(f'  <span class="badge sold-out">{escape(gettext("Sold out"))}</span>\n')
+        parts.append(f'  <span class="badge sold-out">{esc(gettext("Sold out"))}</span>\n')
     parts.append("</li>\n")
     return mark_safe("".join(parts))
 
