@@ -29,6 +29,7 @@ never more. Its JSON says ``passed``; run.py exits non-zero when it is false.
 
 import argparse
 import json
+import logging
 import multiprocessing
 import os
 import statistics
@@ -99,7 +100,13 @@ def percentile(sorted_values: list[float], share: float) -> float | None:
 
 
 def guest_carts() -> None:
-    """How many sessions exist and how many of them hold a non-empty cart."""
+    """How many sessions exist and how many of them hold a non-empty cart.
+
+    Sessions left by earlier runs were signed with those runs' throwaway SECRET_KEY (run.py), so they
+    decode as empty; Django would log a "Session data corrupted" warning for each of them, tens of
+    thousands of lines in a reused database.
+    """
+    logging.getLogger("django.security.SuspiciousSession").setLevel(logging.ERROR)
     total = with_cart = 0
     for session in Session.objects.iterator(chunk_size=2000):
         total += 1
