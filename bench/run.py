@@ -9,8 +9,10 @@ scripts/with_services.py provides throwaway ones. Steps: migrate, seed_demo,
 VACUUM ANALYZE, collectstatic into a temporary STATIC_ROOT, pick real URLs from the database
 (bench/pick_urls.py), start gunicorn with production settings, warm every URL,
 then run wrk against /bench/trivial/, each page, POST /cart/add/ as a new guest
-each time (bench/lua/add_to_cart.lua), and /bench/trivial/ again. A page's
-score is its requests/s divided by the mean of the two trivial runs. Then, with
+each time (bench/lua/add_to_cart.lua), and /bench/trivial/ again, with a short
+run of the trivial page between any two rows. A row's score is its requests/s
+divided by the mean of the trivial runs just before and just after it, so a
+machine whose speed drifts during the run is compared with itself. Then, with
 gunicorn stopped, bench/orders.py places orders for 400 members from 8 threads
 (half of them fighting over a scarce SKU) and checks that no stock was oversold
 and that every stock row agrees with the orders and with its ledger.
@@ -81,6 +83,8 @@ ORDERS_PER_S_TARGET = 100.0
 # the issue's "p99 under 100 ms for a single search".
 SINGLE_SEARCH_P99_MS = 100.0
 TRIVIAL_URL = "/bench/trivial/"
+# The trivial run between two rows (their baseline): long enough to settle, short beside a row.
+TRIVIAL_PROBE_SECONDS = 5
 CART_URL = "/cart/add/"
 CART_SCRIPT = ROOT / "bench" / "lua" / "add_to_cart.lua"
 COLD_SCRIPT = ROOT / "bench" / "lua" / "cold_pages.lua"
@@ -381,19 +385,21 @@ def git_commit() -> str:
 def markdown_table(rows: list[dict]) -> str:
     """The same rows as a Markdown table: page, req/s, p99, ratio to trivial, target, met or missed."""
     words = {"PASS": "met", "FAIL": "missed", "-": "-", "ERRORS": "ERRORS"}
-    lines = ["| page | URL | req/s | p99 ms | ratio to trivial | target | result |", "|---|---|---:|---:|---:|---|---|"]
+    lines = ["| page | URL | req/s | p99 ms | trivial around it | ratio to trivial | target | result |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
     for row in rows:
         rps = "-" if row.get("rps") is None else f"{row['rps']:.1f}"
         ratio = "-" if row.get("ratio") is None else f"{row['ratio']:.2f}"
+        around = "-" if row.get("trivial_rps") is None else f"{row['trivial_rps']:.1f}"
         target = row.get("target_text") or (f"≥ {row['target']:.2f}" if row.get("target") is not None else "-")
-        lines.append(f"| {row['page']} | {unquote(row['url'])} | {rps} | {milliseconds(row.get('p99_ms'))} | {ratio} "
-                     f"| {target} | {words.get(row['result'], row['result'])} |")
+        lines.append(f"| {row['page']} | {unquote(row['url'])} | {rps} | {milliseconds(row.get('p99_ms'))} | {around} "
+                     f"| {ratio} | {target} | {words.get(row['result'], row['result'])} |")
     return "\n".join(lines) + "\n"
 
 
 def print_table(rows: list[dict]) -> None:
     """One line per row; a row may bring its own ``target_text`` and leave ``rps`` or ``ratio`` None."""
-    headers = ("page", "URL", "req/s", "p50 ms", "p99 ms", "ratio", "target", "result")
+    headers = ("page", "URL", "req/s", "p50 ms", "p99 ms", "trivial", "ratio", "target", "result")
     lines = [
         (
             row["page"],
@@ -401,6 +407,7 @@ def print_table(rows: list[dict]) -> None:
             "-" if row.get("rps") is None else f"{row['rps']:.1f}",
             milliseconds(row.get("p50_ms")),
             milliseconds(row.get("p99_ms")),
+            "-" if row.get("trivial_rps") is None else f"{row['trivial_rps']:.1f}",
             "-" if row.get("ratio") is None else f"{row['ratio']:.2f}",
             row.get("target_text") or (f"≥ {row['target']:.2f}" if row.get("target") is not None else "-"),
             row["result"],
@@ -408,7 +415,7 @@ def print_table(rows: list[dict]) -> None:
         for row in rows
     ]
     widths = [max(display_width(str(cell)) for cell in column) for column in zip(headers, *lines)]
-    numeric = {2, 3, 4, 5}
+    numeric = {2, 3, 4, 5, 6}
     for line in (headers, *lines):
         say("  ".join(pad(str(cell), width, right=i in numeric) for i, (cell, width) in enumerate(zip(line, widths))))
 
@@ -592,8 +599,17 @@ def main() -> int:
         say(f"--- wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --timeout {WRK_TIMEOUT} --latency, "
             f"{len(plan)} runs")
         rows = []
+        probes = []  # the trivial runs between rows
         for page in plan:
             server.wait_idle()
+            if page["kind"] != "trivial" and rows and rows[-1]["kind"] != "trivial":
+                # The baseline after the last row and before this one.
+                probe = run_wrk(wrk, server.base + TRIVIAL_URL, min(seconds, TRIVIAL_PROBE_SECONDS))
+                if probe["non_2xx"] or probe["rps"] <= 0:
+                    fail(f"{TRIVIAL_URL} failed between rows; gunicorn's log:\n{server.log_tail()}")
+                probes.append(probe["rps"])
+                rows[-1]["trivial_after"] = probe["rps"]
+                server.wait_idle()
             if page is cart:
                 carts_before = bench_python(env, "bench/orders.py", "guest-carts")["with_cart"]
                 measured = run_wrk(wrk, server.base + CART_URL, seconds, script=CART_SCRIPT, env=cart_env)
@@ -635,6 +651,10 @@ def main() -> int:
                     f"{responses['refused']} refused, {responses['other']} other responses, "
                     f"{measured['non_2xx']} non-2xx/3xx; statuses {responses['statuses']}; "
                     f"{measured['carts_saved']} guest carts saved in the database")
+            if page["kind"] != "trivial":
+                measured["trivial_before"] = probes[-1] if rows[-1]["kind"] != "trivial" else rows[-1]["rps"]
+            elif rows:
+                rows[-1]["trivial_after"] = measured["rps"]
             rows.append({key: value for key, value in {**page, **measured}.items()
                          if key not in ("paths", "cookie", "connections")})
         server.stop()
@@ -668,11 +688,16 @@ def main() -> int:
 
     trivials = [row["rps"] for row in rows if row["kind"] == "trivial"]
     first, last = trivials[0], trivials[-1]
-    baseline = (first + last) / 2
+    every_trivial = [first, *probes, last]
+    baseline = sum(every_trivial) / len(every_trivial)
     missed = []
     broken = []  # failures of correctness, not of speed: these make the exit code non-zero
     for row in rows:
-        row["ratio"] = round(row["rps"] / baseline, 3)
+        if row["kind"] == "trivial":
+            row["ratio"] = round(row["rps"] / baseline, 3)
+        else:
+            row["trivial_rps"] = round((row["trivial_before"] + row["trivial_after"]) / 2, 1)
+            row["ratio"] = round(row["rps"] / row["trivial_rps"], 3)
         row["target"] = TARGETS.get(row["kind"])
         failed_adds = 0
         if "paths" in row or row["kind"] in ("cold_product", "cold_listing", "member_home", "member_cart",
@@ -730,20 +755,23 @@ def main() -> int:
     ]
 
     say()
+    trivial_text = (f"trivial page {min(every_trivial):.1f} to {max(every_trivial):.1f} req/s over its "
+                    f"{len(every_trivial)} runs (mean {baseline:.1f}; first {first:.1f}, last {last:.1f}), each row "
+                    f"compared with the runs just before and after it")
     say(f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, "
-        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s; trivial baseline {baseline:.1f} req/s "
-        f"(first {first:.1f}, last {last:.1f}); {os.cpu_count()} CPUs, load average {load_before:.2f} before the "
-        f"pages, {load_orders:.2f} before the orders")
-    if abs(first - last) > 0.1 * baseline:
-        say(f"note: the trivial page drifted by {abs(first - last) / baseline:.0%} between first and last run")
+        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s; {trivial_text}; {os.cpu_count()} CPUs, "
+        f"load average {load_before:.2f} before the pages, {load_orders:.2f} before the orders")
+    if max(every_trivial) - min(every_trivial) > 0.1 * baseline:
+        say(f"note: the trivial page's speed varied by {(max(every_trivial) - min(every_trivial)) / baseline:.0%} "
+            "during the run")
     say()
     print_table(rows + order_rows)
     say()
     LAST_RUN.write_text(
         f"# make bench, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {git_commit()}\n\n"
         f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, wrk -t{WRK_THREADS} "
-        f"-c{WRK_CONNECTIONS} -d{seconds}s (cold rows {cold_seconds}s); trivial baseline {baseline:.1f} req/s "
-        f"(first {first:.1f}, last {last:.1f}); {os.cpu_count()} CPUs, load average {load_before:.2f}\n\n"
+        f"-c{WRK_CONNECTIONS} -d{seconds}s (cold rows {cold_seconds}s); {trivial_text}; {os.cpu_count()} CPUs, "
+        f"load average {load_before:.2f}\n\n"
         + markdown_table(rows + order_rows)
     )
     say(f"table written to {LAST_RUN.relative_to(ROOT)}")
@@ -794,6 +822,7 @@ def main() -> int:
                 "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "seconds": seconds,
                         "timeout": WRK_TIMEOUT},
                 "trivial_rps_mean": round(baseline, 1),
+                "trivial_rps_runs": [round(rps, 1) for rps in every_trivial],
                 "targets": {**TARGETS, "orders_per_s": ORDERS_PER_S_TARGET},
                 "pages": rows,
                 "place_order": placed,
