@@ -9,11 +9,11 @@ from django.core.validators import MinValueValidator
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.images import validate_image_file
+from catalog.links import slug_url
 
 PATH_STEP = 7  # "0000042/" : a zero-padded primary key plus a slash
 
@@ -63,7 +63,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:category", kwargs={"slug": self.slug})
+        return slug_url("catalog:category", self.slug)
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -265,7 +265,7 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product", kwargs={"slug": self.slug})
+        return slug_url("catalog:product", self.slug)
 
     def clean(self) -> None:
         if self.available_from and self.available_until and self.available_until <= self.available_from:
