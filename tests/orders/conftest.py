@@ -1,9 +1,28 @@
 import uuid
 
+import pytest
+from django.test import Client
+from django.utils import translation
 
 from orders.models import Order
 from orders.services import CheckoutChoice, add_to_cart, place_order
 from orders.services.cart import MemberCart
+
+
+@pytest.fixture
+def english():
+    """Messages in English for the test's assertions; a file opts in with ``pytest.mark.usefixtures("english")``."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def member_client(shopper):
+    """The shopper logged in through the shop's log-in backend, asking for English pages, CSRF checked as in a browser."""
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(shopper, backend="orders.auth_backends.MemberBackend")
+    client.cookies["django_language"] = "en"
+    return client
 
 
 def delivery_choice(address, method, payment="online", **kwargs):

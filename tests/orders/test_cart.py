@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from catalog.models import Variant
 from orders.exceptions import CartError
@@ -16,13 +16,7 @@ from orders.services.cart import MAX_LINE_QUANTITY, MemberCart, SessionCart, car
 from stores.services import reserve_stock
 from tests.factories import stocked_variant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(params=["guest", "member"])

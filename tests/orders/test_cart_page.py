@@ -4,9 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from catalog.models import Variant
 from orders.models import CartLine
@@ -14,21 +12,7 @@ from orders.services import add_to_cart
 from orders.services.cart import MemberCart
 from tests.factories import stocked_variant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def member_client(shopper):
-    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(shopper, backend="orders.auth_backends.MemberBackend")
-    client.cookies["django_language"] = "en"
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _line(html: str, variant_id: int) -> str:

@@ -9,10 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from catalog.fixed_sql import sends_statements_together
 from members.models import MemberProfile, Tier
@@ -22,21 +20,7 @@ from orders.services import add_to_cart
 from orders.services.cart import MemberCart
 from tests.factories import ProductImageFactory, stocked_variant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def member_client(shopper):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(shopper, backend="orders.auth_backends.MemberBackend")
-    client.cookies["django_language"] = "en"
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

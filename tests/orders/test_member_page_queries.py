@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from orders.auth_backends import MemberBackend
 from orders.exceptions import CartError
@@ -21,13 +20,7 @@ from orders.services import add_to_cart
 from orders.services.cart import MemberCart, cart_count
 from tests.factories import stocked_variant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
