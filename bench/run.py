@@ -599,16 +599,21 @@ def main() -> int:
         say(f"--- wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --timeout {WRK_TIMEOUT} --latency, "
             f"{len(plan)} runs")
         rows = []
-        probes = []  # the trivial runs between rows
+        trivial_runs = []  # every run of the trivial page, in order: the first and last rows and those between rows
+
+        def trivial_ran(rps: float) -> None:
+            """A trivial run is the baseline after the row before it and before the row after it."""
+            if rows and rows[-1]["kind"] != "trivial":
+                rows[-1]["trivial_after"] = rps
+            trivial_runs.append(rps)
+
         for page in plan:
             server.wait_idle()
-            if page["kind"] != "trivial" and rows and rows[-1]["kind"] != "trivial":
-                # The baseline after the last row and before this one.
+            if page["kind"] != "trivial" and rows[-1]["kind"] != "trivial":
                 probe = run_wrk(wrk, server.base + TRIVIAL_URL, min(seconds, TRIVIAL_PROBE_SECONDS))
                 if probe["non_2xx"] or probe["rps"] <= 0:
                     fail(f"{TRIVIAL_URL} failed between rows; gunicorn's log:\n{server.log_tail()}")
-                probes.append(probe["rps"])
-                rows[-1]["trivial_after"] = probe["rps"]
+                trivial_ran(probe["rps"])
                 server.wait_idle()
             if page is cart:
                 carts_before = bench_python(env, "bench/orders.py", "guest-carts")["with_cart"]
@@ -651,10 +656,10 @@ def main() -> int:
                     f"{responses['refused']} refused, {responses['other']} other responses, "
                     f"{measured['non_2xx']} non-2xx/3xx; statuses {responses['statuses']}; "
                     f"{measured['carts_saved']} guest carts saved in the database")
-            if page["kind"] != "trivial":
-                measured["trivial_before"] = probes[-1] if rows[-1]["kind"] != "trivial" else rows[-1]["rps"]
-            elif rows:
-                rows[-1]["trivial_after"] = measured["rps"]
+            if page["kind"] == "trivial":
+                trivial_ran(measured["rps"])
+            else:
+                measured["trivial_before"] = trivial_runs[-1]
             rows.append({key: value for key, value in {**page, **measured}.items()
                          if key not in ("paths", "cookie", "connections")})
         server.stop()
@@ -686,10 +691,8 @@ def main() -> int:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    trivials = [row["rps"] for row in rows if row["kind"] == "trivial"]
-    first, last = trivials[0], trivials[-1]
-    every_trivial = [first, *probes, last]
-    baseline = sum(every_trivial) / len(every_trivial)
+    first, last = trivial_runs[0], trivial_runs[-1]
+    baseline = sum(trivial_runs) / len(trivial_runs)
     missed = []
     broken = []  # failures of correctness, not of speed: these make the exit code non-zero
     for row in rows:
@@ -755,14 +758,14 @@ def main() -> int:
     ]
 
     say()
-    trivial_text = (f"trivial page {min(every_trivial):.1f} to {max(every_trivial):.1f} req/s over its "
-                    f"{len(every_trivial)} runs (mean {baseline:.1f}; first {first:.1f}, last {last:.1f}), each row "
+    trivial_text = (f"trivial page {min(trivial_runs):.1f} to {max(trivial_runs):.1f} req/s over its "
+                    f"{len(trivial_runs)} runs (mean {baseline:.1f}; first {first:.1f}, last {last:.1f}), each row "
                     f"compared with the runs just before and after it")
     say(f"{picked['products']} visible products, {WORKERS} gunicorn sync workers, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s; {trivial_text}; {os.cpu_count()} CPUs, "
         f"load average {load_before:.2f} before the pages, {load_orders:.2f} before the orders")
-    if max(every_trivial) - min(every_trivial) > 0.1 * baseline:
-        say(f"note: the trivial page's speed varied by {(max(every_trivial) - min(every_trivial)) / baseline:.0%} "
+    if max(trivial_runs) - min(trivial_runs) > 0.1 * baseline:
+        say(f"note: the trivial page's speed varied by {(max(trivial_runs) - min(trivial_runs)) / baseline:.0%} "
             "during the run")
     say()
     print_table(rows + order_rows)
@@ -822,7 +825,7 @@ def main() -> int:
                 "wrk": {"threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "seconds": seconds,
                         "timeout": WRK_TIMEOUT},
                 "trivial_rps_mean": round(baseline, 1),
-                "trivial_rps_runs": [round(rps, 1) for rps in every_trivial],
+                "trivial_rps_runs": [round(rps, 1) for rps in trivial_runs],
                 "targets": {**TARGETS, "orders_per_s": ORDERS_PER_S_TARGET},
                 "pages": rows,
                 "place_order": placed,
