@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from orders import workflow
 from orders.models import Order
@@ -25,13 +25,7 @@ from stores.models import Stock, StoreStaff
 from tests.factories import StoreFactory, stocked_variant
 from tests.orders.conftest import buy, pickup_choice
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def make_staff(username, *, stores=(), role=StoreStaff.Role.CLERK):

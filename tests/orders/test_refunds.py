@@ -4,7 +4,6 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from members import services as member_services
 from members.models import MemberProfile, Tier
@@ -16,14 +15,9 @@ from stores.models import Stock
 from tests.factories import stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 
-pytestmark = pytest.mark.django_db
+# Refusals and history notes are matched in English; the shop speaks Chinese by default.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-
-@pytest.fixture(autouse=True)
-def english():
-    # Refusals and history notes are matched in English; the shop speaks Chinese by default.
-    with translation.override("en"):
-        yield
 
 _txn = itertools.count(1)
 

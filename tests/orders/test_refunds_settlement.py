@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from orders.models import Order, Payment, Refund, RefundPayment
 from orders.payments import GatewaySimulator, ProviderUnavailable, RefundDeclined
@@ -13,14 +12,8 @@ from tests.factories import stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 from tests.orders.test_refunds import line_of, pay, ship
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # Refusals and history notes are matched in English; the shop speaks Chinese by default.
-    with translation.override("en"):
-        yield
+# Refusals and history notes are matched in English; the shop speaks Chinese by default.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from members import services as member_services
 from members.models import MemberProfile
@@ -34,14 +34,8 @@ from stores.models import Stock, StoreStaff
 from tests.factories import StoreFactory, stocked_variant
 from tests.orders.conftest import buy, delivery_choice, pickup_choice
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # Refusals are matched in English; the shop speaks Chinese by default.
-    with translation.override("en"):
-        yield
+# Refusals are matched in English; the shop speaks Chinese by default.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def pay(order):
