@@ -9,6 +9,7 @@ imports the settings before this file, so a key set here would come too late.)
 import os
 
 import pytest
+from django.utils import translation
 
 SHOPPER_PASSWORD = "correct horse battery"
 
@@ -68,6 +69,13 @@ def _empty_caches():
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+@pytest.fixture
+def english():
+    """Messages in English for the test's assertions; a file opts in with ``pytest.mark.usefixtures("english")``."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

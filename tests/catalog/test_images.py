@@ -3,7 +3,6 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from catalog.images import validate_image_file
@@ -11,14 +10,8 @@ from catalog.models import ProductImage
 from catalog.services import make_thumbnails
 from tests.factories import ProductFactory, ProductImageFactory, bomb_png, png_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # Messages are matched in English; the shop itself speaks Chinese by default.
-    with translation.override("en"):
-        yield
+# Messages are matched in English; the shop itself speaks Chinese by default.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def upload(data: bytes, name="photo.png") -> SimpleUploadedFile:

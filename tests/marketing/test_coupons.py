@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.test import override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from marketing.models import (
     Coupon,
@@ -29,14 +29,8 @@ from orders.services.checkout import member_for_checkout, price_with_coupons
 from tests.factories import CategoryFactory, stocked_variant
 from tests.orders.conftest import buy, delivery_choice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -2,18 +2,10 @@ import uuid
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from orders.models import Order
 from orders.services import CheckoutChoice, add_to_cart, place_order
 from orders.services.cart import MemberCart
-
-
-@pytest.fixture
-def english():
-    """Messages in English for the test's assertions; a file opts in with ``pytest.mark.usefixtures("english")``."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.factories import StoreFactory, stocked_variant
 from tests.orders.browser_form import browser_form_data
 from tests.orders.conftest import buy, pickup_choice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -44,14 +44,6 @@ def member(shopper, manager):
     member_services.staff_top_up_wallet(user_id=shopper.pk, amount=Decimal("30.00"), reason="test", by=manager)
     profile.refresh_from_db()
     return profile
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 def basket_of(store, *lines, member=None):

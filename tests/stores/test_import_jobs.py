@@ -16,17 +16,9 @@ from stores.services.import_jobs import confirm_import, job_for, run_apply, run_
 from stores.tabular import write_csv
 from tests.factories import CategoryFactory, StoreFactory, stocked_variant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 STOCK_HEADER = ["store", "sku", "on_hand"]
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -17,16 +17,9 @@ from stores.services.imports import (
 from stores.tabular import read_table, write_csv, write_xlsx
 from tests.factories import CategoryFactory, StoreFactory, stocked_variant
 
-pytestmark = pytest.mark.django_db
+# Messages are compared in English, the source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are compared in English, the source language."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 HEADER = ["sku", "product", "product_slug", "category", "brand", "options", "price", "compare_at_price",
           "weight_grams", "is_active"]

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from catalog.models import Category
 from stores.models import Stock, StockMovement, Stocktake, StoreStaff
@@ -21,14 +20,8 @@ from stores.services.stocktakes import (
 from tests.factories import CategoryFactory, StoreFactory, stocked_variant
 from tests.stores.staff import store_person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 M = StoreStaff.Role.MANAGER
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import translation
 
 from stores.models import Stock, StockMovement, StoreStaff, Transfer, TransferLine
 from stores.services import reserve_stock
@@ -21,14 +20,8 @@ from stores.services.transfers import (
 from tests.factories import StoreFactory, stocked_variant
 from tests.stores.staff import store_person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 M, C = StoreStaff.Role.MANAGER, StoreStaff.Role.CLERK
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
