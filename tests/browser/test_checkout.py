@@ -242,6 +242,36 @@ def test_switching_to_pick_up_re_prices_the_page_and_places_at_the_new_total_wit
     assert broken_responses == []
 
 
+def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order(
+    page, live_server, shopper, address, express, warehouse, rice, broken_responses
+):
+    for code, name in [("xuhui", "上海徐汇店"), ("jingan", "上海静安店")]:
+        receive_stock(store_id=StoreFactory(code=code, name=name).pk, variant_id=rice.pk, quantity=5)
+    log_in(page, shopper, rice.product.get_absolute_url())
+    add_to_cart_on_the_product_page(page, rice, 1)
+    page.goto("/checkout/")
+    form = page.locator("form.checkout-form")
+    tap_the_fulfilment_tab(form, "pickup")
+    expect(form).not_to_have_class(re.compile(r"\bis-pricing\b"))
+    # The next re-pricing is held on its way, so that its answer lands while the shopper is typing.
+    held = []
+    page.route("**/checkout/", lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    form.locator('input[name="pickup_store"]:not(:checked)').check()  # the other store
+    phone = form.locator('input[name="contact_phone"]')
+    phone.fill("")
+    phone.press_sequentially("139")
+    expect(form).to_have_class(re.compile(r"\bis-pricing\b"))
+    assert len(held) == 1
+    held[0].continue_()
+    expect(form).not_to_have_class(re.compile(r"\bis-pricing\b"))
+
+    page.keyboard.type("00139000")  # the shopper never looked up
+
+    expect(phone).to_have_value("13900139000")
+    expect(phone).to_be_focused()
+    assert broken_responses == []
+
+
 def test_a_shopper_orders_for_cash_on_delivery_and_skips_the_payment_step(
     page, live_server, shopper, address, express, warehouse, rice, broken_responses, screenshot
 ):

@@ -9,24 +9,39 @@
   var pending = null;
   var typed = ["contact_name", "contact_phone", "note", "coupon_code"];
 
+  function caret(field) {
+    try {
+      return [field.selectionStart, field.selectionEnd, field.selectionDirection];
+    } catch (error) {
+      return null; // a field type without a text selection
+    }
+  }
+
   function swap(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
-    var focused = document.activeElement && document.activeElement.name;
+    var focused = document.activeElement;
+    var where = focused && typed.indexOf(focused.name) !== -1 ? caret(focused) : null;
     // The answer was rendered from what was posted; whatever the shopper typed since (a name, a phone)
-    // is newer than that, so it is carried into the fresh part instead of being wiped out.
+    // is newer than that. So the fields being typed in are not redrawn: the very same elements move into
+    // the fresh part, keeping their value, and the one in use gets its focus and caret back.
     typed.forEach(function (name) {
       var now = form.elements.namedItem(name);
       var then = fresh.querySelector('[data-live] [name="' + name + '"]');
-      if (!now || !then || !("value" in now)) return;
-      if (then.tagName === "INPUT") then.setAttribute("value", now.value);
-      then.value = now.value;
+      if (!now || !then || now.tagName !== then.tagName) return;
+      ["aria-invalid", "aria-describedby"].forEach(function (attribute) { // the answer's verdict on the field
+        if (then.hasAttribute(attribute)) now.setAttribute(attribute, then.getAttribute(attribute));
+        else now.removeAttribute(attribute);
+      });
+      then.replaceWith(now);
     });
     form.querySelectorAll("[data-live]").forEach(function (old) {
       var part = fresh.querySelector('[data-live="' + old.dataset.live + '"]');
       if (part) old.replaceWith(part);
     });
-    var again = focused && typed.indexOf(focused) !== -1 && form.elements.namedItem(focused);
-    if (again && again.focus) again.focus();
+    if (where && focused.isConnected && document.activeElement !== focused) {
+      focused.focus();
+      if (where[0] !== null) focused.setSelectionRange(where[0], where[1], where[2]);
+    }
   }
 
   function reprice() {
