@@ -103,6 +103,8 @@ class CheckoutForm(forms.Form):
     # The page holds both fulfilments at once; only the chosen one's fields count.
     DELIVERY_FIELDS = ("address", "shipping_method")
     PICKUP_FIELDS = ("pickup_store", "contact_name", "contact_phone")
+    # Typed in, and without a bearing on the price: a re-pricing prices around their mistakes.
+    UNPRICED_FIELDS = ("contact_name", "contact_phone", "note")
 
     def __init__(self, *args, user, pickup_stores, shipping_methods, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,15 +132,33 @@ class CheckoutForm(forms.Form):
             if not data.get("shipping_method"):
                 self.add_error("shipping_method", _("Choose a shipping method."))
         elif data.get("fulfilment") == Order.Fulfilment.PICKUP:
-            if not data.get("pickup_store"):
+            # A field that already failed its own check (a malformed phone) is not also called missing.
+            if not data.get("pickup_store") and "pickup_store" not in self.errors:
                 self.add_error("pickup_store", _("Choose a store that has everything in stock."))
-            if not data.get("contact_name"):
+            if not data.get("contact_name") and "contact_name" not in self.errors:
                 self.add_error("contact_name", _("Who will pick it up?"))
-            if not data.get("contact_phone"):
+            if not data.get("contact_phone") and "contact_phone" not in self.errors:
                 self.add_error("contact_phone", _("A phone number, so the store can reach you."))
             if data.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
                 self.add_error("payment_method", _("Cash on delivery is only for delivery."))
         return data
+
+    def can_price(self, *, placing: bool, live: bool) -> bool:
+        """Whether this posted checkout is good enough to price the shopper's choices.
+
+        Placing needs a valid form. A re-pricing also goes ahead when only a typed-in contact field or the
+        note is wrong, as they do not change the price. The page's live re-pricing (``live``: sent while the
+        shopper may still be typing, and whose fields the page keeps) leaves those fields' errors out too,
+        since they judge older text than the page now holds; placing checks them again and shows them.
+        """
+        if self.is_valid():
+            return True
+        if placing or not set(self.errors) <= set(self.UNPRICED_FIELDS):
+            return False
+        if live:
+            for name in self.UNPRICED_FIELDS:
+                self.errors.pop(name, None)
+        return True
 
     def chosen_coupon(self) -> str | None:
         """None: let the shop pick the best coupon; "": none; else the code chosen or typed."""

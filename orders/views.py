@@ -169,7 +169,8 @@ def checkout(request):
         **group,
     )
     coupons = None
-    if data is not None and form.is_valid():
+    live = request.headers.get("X-Requested-With") == "fetch"  # the page re-pricing itself (orders/checkout.js)
+    if data is not None and form.can_price(placing="place" in request.POST, live=live):
         cleaned = form.cleaned_data
         is_delivery = cleaned["fulfilment"] == Order.Fulfilment.DELIVERY
         choice = CheckoutChoice(
@@ -178,9 +179,9 @@ def checkout(request):
             address=cleaned["address"] if is_delivery else None,
             pickup_store=None if is_delivery else cleaned["pickup_store"],
             shipping_method=cleaned["shipping_method"] if is_delivery else None,
-            contact_name=cleaned["contact_name"],
-            contact_phone=cleaned["contact_phone"],
-            note=cleaned["note"],
+            contact_name=cleaned.get("contact_name", ""),
+            contact_phone=cleaned.get("contact_phone", ""),
+            note=cleaned.get("note", ""),
             points_to_use=cleaned["points_to_use"] or 0,
             use_wallet=cleaned["use_wallet"],
             coupon_code=form.chosen_coupon(),

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
+from members import services as member_services
 from members.models import MemberProfile
 from orders.models import CartLine, Order
 from stores.models import Stock
@@ -106,3 +107,42 @@ def test_buy_now_goes_straight_to_checkout(browser, variant):
     response = browser.post("/cart/add/", {"variant": variant.pk, "quantity": "1", "buy_now": "1"})
 
     assert response.status_code == 302 and response["Location"].endswith("/checkout/")
+
+
+def pickup_form(browser, variant, store, **changes):
+    html = open_checkout(browser, variant, quantity=2)
+    return browser_form_data(html, "checkout-form", fulfilment="pickup", pickup_store=str(store.pk),
+                             contact_name="李四", **changes)
+
+
+def test_a_malformed_pick_up_phone_is_named_once_not_also_as_missing(browser, shopper, variant, store, address, express):
+    data = pickup_form(browser, variant, store, contact_phone="139", place="1")
+
+    response = browser.post("/checkout/", data)
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert len(response.context["form"].errors["contact_phone"]) == 1
+
+
+def test_the_live_re_pricing_prices_the_points_while_the_phone_is_half_typed_and_does_not_scold_it(
+    browser, shopper, variant, store, address, express
+):
+    member_services.ensure_member(user=shopper)
+    member_services.staff_adjust_points(user_id=shopper.pk, change=500, reason="活动", by=None)
+    data = pickup_form(browser, variant, store, contact_phone="139", points_to_use="500", update="1")
+
+    live = browser.post("/checkout/", data, headers={"X-Requested-With": "fetch"})
+
+    # ¥50 of goods picked up (no shipping), less ¥5 for the 500 points.
+    assert live.context["priced"].points_used == 500 and live.context["priced"].amount_due == Decimal("45.00")
+    assert "contact_phone" not in live.context["form"].errors
+    assert 'class="error"' not in live.content.decode()
+
+    # The page's own "Update total" button (no JavaScript) shows the mistake beside the same total.
+    button = browser.post("/checkout/", data)
+    assert button.context["priced"].amount_due == Decimal("45.00") and button.context["form"].errors["contact_phone"]
+
+    # Placing still refuses the half-typed phone, and nothing is ordered.
+    placed = browser.post("/checkout/", {**data, "place": "1"}, headers={"X-Requested-With": "fetch"})
+    assert placed.status_code == 200 and placed.context["form"].errors["contact_phone"]
+    assert not Order.objects.exists()
