@@ -274,6 +274,38 @@ def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order
     assert broken_responses == []
 
 
+def test_quick_taps_on_the_cart_stepper_all_count(page, live_server, shopper, warehouse, rice, broken_responses):
+    log_in(page, shopper, rice.product.get_absolute_url())
+    add_to_cart_on_the_product_page(page, rice, 1)
+    page.goto("/cart/")
+    stepper = page.locator(".cart-lines form.stepper")
+    # The first tap's post is held on its way, so that the next taps come before its answer, as on a slow network.
+    held = []
+
+    def hold_the_first(route):
+        if route.request.method == "POST" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/cart/update/", hold_the_first)
+    for _ in range(3):
+        stepper.locator("button.plus").tap()
+    expect(stepper.locator('input[name="quantity"]')).to_have_value("4")  # shown at once
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator(".site-header .cart-link .badge-count")).to_have_text("4")
+    expect(page.locator(".cart-lines .line-total")).to_have_text("¥40.00")
+    expect(page.locator(".cart-lines form.stepper.is-sending")).to_have_count(0)
+    assert CartLine.objects.get(cart__user=shopper).quantity == 4
+
+    stepper.locator("button.minus").tap()
+    expect(page.locator(".cart-lines .line-total")).to_have_text("¥30.00")
+    assert CartLine.objects.get(cart__user=shopper).quantity == 3
+    assert broken_responses == []
+
+
 def test_a_shopper_orders_for_cash_on_delivery_and_skips_the_payment_step(
     page, live_server, shopper, address, express, warehouse, rice, broken_responses, screenshot
 ):
