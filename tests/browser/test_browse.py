@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from catalog.models import Option, OptionValue
 from catalog.services import refresh_product_summary
@@ -139,6 +139,33 @@ def test_a_shopper_finds_filters_picks_a_variant_and_searches_on_a_phone(
     screenshot("search")
     assert fits_the_screen(page)
 
+    assert broken_responses == []
+
+
+def test_a_variant_tapped_away_from_does_not_come_back_when_its_answer_is_late(page, fruit_shelf, broken_responses):
+    page.goto("/p/fuji-apples/")
+    current = page.locator('.option-values a[aria-current="true"]')
+    expect(current).to_have_text("1kg")
+    # The 2.5 kg page is slow to come; meanwhile the shopper taps back to 1 kg.
+    held = []
+    page.route("**/p/fuji-apples/?sku=APL-25KG", lambda route: held.append(route))
+    page.locator(".option-values").get_by_role("link", name="2.5kg").tap()
+    for _ in range(100):  # until the request reaches the route
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+    page.locator(".option-values").get_by_role("link", name="1kg").tap()
+    expect(page).to_have_url(re.compile(r"/p/fuji-apples/\?sku=APL-1KG$"))
+    try:
+        held[0].continue_()  # the late answer (the page may have given up on it already)
+    except Error:
+        pass
+    page.wait_for_timeout(500)
+
+    expect(current).to_have_text("1kg")
+    expect(page.locator(".buy-box .sku")).to_contain_text("APL-1KG")
+    expect(page).to_have_url(re.compile(r"/p/fuji-apples/\?sku=APL-1KG$"))
     assert broken_responses == []
 
 

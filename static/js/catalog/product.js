@@ -14,19 +14,29 @@
     });
   }
 
+  // Only the last tap counts: an earlier tap's answer that comes later (another worker, a colder page) would
+  // show the variant the shopper tapped away from, and the buy box would then add that one to the cart.
+  var pending = null;
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-variant-link]");
     if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
     event.preventDefault();
     var url = link.href.split("#")[0];
     var top = window.scrollY;
-    fetch(url, { credentials: "same-origin" })
+    if (pending) pending.abort();
+    var mine = pending = new AbortController();
+    fetch(url, { credentials: "same-origin", signal: mine.signal })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
       .then(function (html) {
+        if (mine !== pending) return;
+        pending = null;
         swap(html);
         history.replaceState(null, "", url);
         window.scrollTo(0, top);
       })
-      .catch(function () { window.location.href = link.href; });
+      .catch(function () {
+        if (mine === pending) window.location.href = link.href; // not when a later tap replaced this one
+      });
   });
 })();
