@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from orders.models import CartLine, Order, Payment
 from orders.services import CheckoutChoice, add_to_cart, place_order
@@ -271,6 +271,41 @@ def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order
     expect(phone).to_be_focused()
     # The answer judged "139", which the field no longer holds: no error is shown under it.
     expect(form.locator(".pickup-section .error")).to_have_count(0)
+    assert broken_responses == []
+
+
+def test_the_page_shows_it_is_pricing_until_the_last_change_is_priced(
+    page, live_server, shopper, address, express, warehouse, rice, broken_responses
+):
+    for code, name in [("xuhui", "上海徐汇店"), ("jingan", "上海静安店")]:
+        receive_stock(store_id=StoreFactory(code=code, name=name).pk, variant_id=rice.pk, quantity=5)
+    log_in(page, shopper, rice.product.get_absolute_url())
+    add_to_cart_on_the_product_page(page, rice, 1)
+    page.goto("/checkout/")
+    form = page.locator("form.checkout-form")
+    pricing = re.compile(r"\bis-pricing\b")
+    tap_the_fulfilment_tab(form, "pickup")
+    expect(form).not_to_have_class(pricing)
+    held = []
+    page.route("**/checkout/", lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    form.locator('input[name="pickup_store"]:not(:checked)').check()
+    form.locator('input[name="payment_method"][value="bank_transfer"]').check()  # the first re-pricing is dropped
+    for _ in range(100):  # until both requests reach the route
+        if len(held) == 2:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 2
+    page.wait_for_timeout(200)
+
+    expect(form).to_have_class(pricing)  # still: the answer for the last change has not come
+    try:
+        held[0].continue_()
+    except Error:
+        pass  # the page gave up on it
+    held[1].continue_()
+    expect(form).not_to_have_class(pricing)
+    expect(form.locator('input[name="payment_method"][value="bank_transfer"]')).to_be_checked()
+    expect(form.locator(".checkout-bar .price")).to_have_text("¥10.00")
     assert broken_responses == []
 
 

@@ -46,18 +46,23 @@
 
   function reprice() {
     if (pending) pending.abort();
-    pending = new AbortController();
+    var mine = pending = new AbortController();
     var body = new FormData(form);
     body.append("update", "1");
     form.classList.add("is-pricing");
     fetch(form.action || window.location.href, {
-      method: "POST", body: body, signal: pending.signal, credentials: "same-origin",
+      method: "POST", body: body, signal: mine.signal, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
     })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
-      .then(swap)
+      .then(function (html) { if (mine === pending) swap(html); })
       .catch(function () { /* the next change or the submit button re-prices on the server anyway */ })
-      .finally(function () { form.classList.remove("is-pricing"); });
+      .finally(function () {
+        // An aborted re-pricing ends too; the page is still being priced while a newer one is under way.
+        if (mine !== pending) return;
+        pending = null;
+        form.classList.remove("is-pricing");
+      });
   }
 
   form.addEventListener("change", function (event) {
