@@ -3,7 +3,7 @@
 import re
 
 from django.utils import translation
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from orders.models import Order
 
@@ -43,3 +43,38 @@ def tap_the_fulfilment_tab(form, fulfilment: str) -> None:
     form.locator(".fulfilment-tabs label.fulfilment-tab").filter(has=form.page.locator(chosen)).tap()
     expect(radio).to_be_checked()
     expect(form.locator(f".{fulfilment}-section")).to_be_visible()
+
+
+def hold_requests(page, url: str, *, method: str, limit: int | None = None) -> list:
+    """Hold the page's ``method`` requests to ``url`` on their way, as a slow network would.
+
+    Returns the list the held routes go into (the first ``limit`` of them; later ones pass), for
+    ``wait_until_held`` and ``let_go``.
+    """
+    held = []
+
+    def hold(route):
+        if route.request.method == method and (limit is None or len(held) < limit):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(url, hold)
+    return held
+
+
+def wait_until_held(page, held: list, count: int) -> None:
+    """Until ``count`` requests have reached the route (its handler runs while the test waits on the page)."""
+    for _ in range(100):
+        if len(held) >= count:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == count
+
+
+def let_go(route) -> None:
+    """Let a held request go on; the page may have given up on it meanwhile (aborted it)."""
+    try:
+        route.continue_()
+    except Error:
+        pass

@@ -9,11 +9,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Error, expect
+from playwright.sync_api import expect
 
 from catalog.models import Option, OptionValue
 from catalog.services import refresh_product_summary
-from tests.browser.steps import fits_the_screen
+from tests.browser.steps import fits_the_screen, hold_requests, let_go, wait_until_held
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.browser
@@ -147,20 +147,12 @@ def test_a_variant_tapped_away_from_does_not_come_back_when_its_answer_is_late(p
     current = page.locator('.option-values a[aria-current="true"]')
     expect(current).to_have_text("1kg")
     # The 2.5 kg page is slow to come; meanwhile the shopper taps back to 1 kg.
-    held = []
-    page.route("**/p/fuji-apples/?sku=APL-25KG", lambda route: held.append(route))
+    held = hold_requests(page, "**/p/fuji-apples/?sku=APL-25KG", method="GET")
     page.locator(".option-values").get_by_role("link", name="2.5kg").tap()
-    for _ in range(100):  # until the request reaches the route
-        if held:
-            break
-        page.wait_for_timeout(20)
-    assert len(held) == 1
+    wait_until_held(page, held, 1)
     page.locator(".option-values").get_by_role("link", name="1kg").tap()
     expect(page).to_have_url(re.compile(r"/p/fuji-apples/\?sku=APL-1KG$"))
-    try:
-        held[0].continue_()  # the late answer (the page may have given up on it already)
-    except Error:
-        pass
+    let_go(held[0])  # the late answer
     page.wait_for_timeout(500)
 
     expect(current).to_have_text("1kg")

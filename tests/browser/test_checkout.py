@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Error, expect
+from playwright.sync_api import expect
 
 from orders.models import CartLine, Order, Payment
 from orders.services import CheckoutChoice, add_to_cart, place_order
@@ -27,8 +27,11 @@ from tests.conftest import SHOPPER_PASSWORD
 from tests.browser.steps import (
     add_to_cart_on_the_product_page,
     fits_the_screen,
+    hold_requests,
+    let_go,
     status_label,
     tap_the_fulfilment_tab,
+    wait_until_held,
 )
 from tests.factories import AddressFactory, ShippingMethodFactory, StoreFactory, stocked_variant
 
@@ -242,9 +245,11 @@ def test_switching_to_pick_up_re_prices_the_page_and_places_at_the_new_total_wit
     assert broken_responses == []
 
 
-def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order(
-    page, live_server, shopper, address, express, warehouse, rice, broken_responses
-):
+PRICING = re.compile(r"\bis-pricing\b")  # the checkout form's class while a re-pricing is on its way
+
+
+def open_pick_up_checkout_with_two_stores(page, shopper, rice):
+    """The shopper's checkout for a bag of rice, on the pick-up tab, priced, with two stores to pick; its form."""
     for code, name in [("xuhui", "上海徐汇店"), ("jingan", "上海静安店")]:
         receive_stock(store_id=StoreFactory(code=code, name=name).pk, variant_id=rice.pk, quantity=5)
     log_in(page, shopper, rice.product.get_absolute_url())
@@ -252,18 +257,24 @@ def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order
     page.goto("/checkout/")
     form = page.locator("form.checkout-form")
     tap_the_fulfilment_tab(form, "pickup")
-    expect(form).not_to_have_class(re.compile(r"\bis-pricing\b"))
+    expect(form).not_to_have_class(PRICING)
+    return form
+
+
+def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order(
+    page, live_server, shopper, address, express, warehouse, rice, broken_responses
+):
+    form = open_pick_up_checkout_with_two_stores(page, shopper, rice)
     # The next re-pricing is held on its way, so that its answer lands while the shopper is typing.
-    held = []
-    page.route("**/checkout/", lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    held = hold_requests(page, "**/checkout/", method="POST")
     form.locator('input[name="pickup_store"]:not(:checked)').check()  # the other store
     phone = form.locator('input[name="contact_phone"]')
     phone.fill("")
     phone.press_sequentially("139")
-    expect(form).to_have_class(re.compile(r"\bis-pricing\b"))
+    expect(form).to_have_class(PRICING)
     assert len(held) == 1
     held[0].continue_()
-    expect(form).not_to_have_class(re.compile(r"\bis-pricing\b"))
+    expect(form).not_to_have_class(PRICING)
 
     page.keyboard.type("00139000")  # the shopper never looked up
 
@@ -277,33 +288,17 @@ def test_a_phone_number_typed_while_the_page_re_prices_keeps_its_digits_in_order
 def test_the_page_shows_it_is_pricing_until_the_last_change_is_priced(
     page, live_server, shopper, address, express, warehouse, rice, broken_responses
 ):
-    for code, name in [("xuhui", "上海徐汇店"), ("jingan", "上海静安店")]:
-        receive_stock(store_id=StoreFactory(code=code, name=name).pk, variant_id=rice.pk, quantity=5)
-    log_in(page, shopper, rice.product.get_absolute_url())
-    add_to_cart_on_the_product_page(page, rice, 1)
-    page.goto("/checkout/")
-    form = page.locator("form.checkout-form")
-    pricing = re.compile(r"\bis-pricing\b")
-    tap_the_fulfilment_tab(form, "pickup")
-    expect(form).not_to_have_class(pricing)
-    held = []
-    page.route("**/checkout/", lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    form = open_pick_up_checkout_with_two_stores(page, shopper, rice)
+    held = hold_requests(page, "**/checkout/", method="POST")
     form.locator('input[name="pickup_store"]:not(:checked)').check()
     form.locator('input[name="payment_method"][value="bank_transfer"]').check()  # the first re-pricing is dropped
-    for _ in range(100):  # until both requests reach the route
-        if len(held) == 2:
-            break
-        page.wait_for_timeout(20)
-    assert len(held) == 2
+    wait_until_held(page, held, 2)
     page.wait_for_timeout(200)
 
-    expect(form).to_have_class(pricing)  # still: the answer for the last change has not come
-    try:
-        held[0].continue_()
-    except Error:
-        pass  # the page gave up on it
+    expect(form).to_have_class(PRICING)  # still: the answer for the last change has not come
+    let_go(held[0])
     held[1].continue_()
-    expect(form).not_to_have_class(pricing)
+    expect(form).not_to_have_class(PRICING)
     expect(form.locator('input[name="payment_method"][value="bank_transfer"]')).to_be_checked()
     expect(form.locator(".checkout-bar .price")).to_have_text("¥10.00")
     assert broken_responses == []
@@ -315,15 +310,7 @@ def test_quick_taps_on_the_cart_stepper_all_count(page, live_server, shopper, wa
     page.goto("/cart/")
     stepper = page.locator(".cart-lines form.stepper")
     # The first tap's post is held on its way, so that the next taps come before its answer, as on a slow network.
-    held = []
-
-    def hold_the_first(route):
-        if route.request.method == "POST" and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/cart/update/", hold_the_first)
+    held = hold_requests(page, "**/cart/update/", method="POST", limit=1)
     for _ in range(3):
         stepper.locator("button.plus").tap()
     expect(stepper.locator('input[name="quantity"]')).to_have_value("4")  # shown at once
