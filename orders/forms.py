@@ -132,13 +132,15 @@ class CheckoutForm(forms.Form):
             if not data.get("shipping_method"):
                 self.add_error("shipping_method", _("Choose a shipping method."))
         elif data.get("fulfilment") == Order.Fulfilment.PICKUP:
-            # A field that already failed its own check (a malformed phone) is not also called missing.
-            if not data.get("pickup_store") and "pickup_store" not in self.errors:
-                self.add_error("pickup_store", _("Choose a store that has everything in stock."))
-            if not data.get("contact_name") and "contact_name" not in self.errors:
-                self.add_error("contact_name", _("Who will pick it up?"))
-            if not data.get("contact_phone") and "contact_phone" not in self.errors:
-                self.add_error("contact_phone", _("A phone number, so the store can reach you."))
+            missing = {
+                "pickup_store": _("Choose a store that has everything in stock."),
+                "contact_name": _("Who will pick it up?"),
+                "contact_phone": _("A phone number, so the store can reach you."),
+            }
+            for name, message in missing.items():
+                # A field that already failed its own check (a malformed phone) is not also called missing.
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
             if data.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
                 self.add_error("payment_method", _("Cash on delivery is only for delivery."))
         return data
