@@ -1,7 +1,5 @@
 """Storefront pages of the catalogue: categories, products, search."""
 
-from functools import partial
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -34,8 +32,9 @@ class Listing:
     happens only when the page's cached fragment is missing.
     """
 
-    def __init__(self, request, *, base, attributes, sorts, default_sort, facets=selectors.brand_facets):
-        # ``base``, ``attributes`` and ``facets`` are callables, so even building the querysets waits for a miss.
+    def __init__(self, request, *, base, attributes, facets, sorts, default_sort):
+        # ``base``, ``attributes`` and ``facets`` are callables, so even building the querysets waits for a miss;
+        # ``facets`` is given ``products`` (a callable too): a search answered from its candidates never builds them.
         self.request = request
         self.base = base
         self.attributes = attributes
@@ -43,14 +42,19 @@ class Listing:
         self.sorts = sorts
         self.default_sort = default_sort
 
+    def products(self):
+        """The listing's products before its filters, built on the first call."""
+        if "_products" not in self.__dict__:
+            self._products = self.base()
+        return self._products
+
     @cached_property
     def filter(self) -> ProductFilter:
-        base = self.base()
         return ProductFilter(
             self.request.GET,
-            queryset=base,
+            queryset=self.products,
             attributes=self.attributes(),
-            brand_facets=self.facets(base),
+            brand_facets=self.facets(self.products),
             sorts=self.sorts,
         )
 
@@ -113,7 +117,7 @@ class SearchListing(Listing):
     def _matching_products(self):
         return among_candidates(selectors.visible_products(), self.query, self.candidates)
 
-    def _brand_facets(self, base):
+    def _brand_facets(self, products):
         return brand_facets_of(self.candidates, brands_by_name())
 
     def _filters_in_use(self) -> bool:
@@ -165,7 +169,9 @@ def category_detail(request, slug):
         attributes=lambda: shared_cached(
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
         ),
-        facets=lambda base: shared_cached(page_key("brand-facets", category.pk), partial(selectors.brand_facets, base)),
+        facets=lambda products: shared_cached(
+            page_key("brand-facets", category.pk), lambda: selectors.brand_facets(products())
+        ),
         sorts=["new", "sales", "price", "-price", "name"],
         default_sort="new",
     )

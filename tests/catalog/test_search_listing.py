@@ -114,6 +114,21 @@ def test_a_search_from_the_filter_form_with_every_filter_left_blank_is_still_cou
     assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
 
 
+def test_a_plain_search_never_builds_the_queryset_of_its_matches_and_a_filtered_one_does(client, small_pages, monkeypatch):
+    grow(5)
+    brand = Product.objects.exclude(brand=None).first().brand
+    built = []
+    narrowed = search_module.among_candidates
+    monkeypatch.setattr("catalog.views.among_candidates", lambda *args: built.append(args[1]) or narrowed(*args))
+
+    client.get("/search/", {"q": "有机", "sort": "price", "page": "2"})
+    assert built == []
+
+    response = client.get("/search/", {"q": "有机", "brand": brand.slug})
+    assert built == ["有机"]
+    assert {p.brand_id for p in response.context["listing"].page.object_list} == {brand.pk}
+
+
 def test_a_common_word_looked_for_among_the_newest_products_first_finds_the_same_candidates(monkeypatch):
     monkeypatch.setattr(search_module, "MAX_CANDIDATES", 4)
     grow(11)
