@@ -308,7 +308,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "shop.static_storage.ManifestStaticStorage"  # WhiteNoise's, with each URL remembered
         )
     },
 }

@@ -96,3 +96,11 @@ def test_the_wsgi_application_freezes_its_startup_objects_and_collects_garbage_l
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split() == ["20000", "True", "True"]
+
+
+def test_production_serves_static_files_through_the_storage_that_remembers_their_urls():
+    probe = SETUP_DJANGO + "; from django.core.files.storage import storages; print(type(storages['staticfiles']).__name__)"
+    result = run_with_env(["-c", probe], **production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["ManifestStaticStorage"]
