@@ -95,7 +95,7 @@ class ProductFilter(django_filters.FilterSet):
         # ``queryset`` may be a callable that builds it, called on the first read of ``qs``: a search page
         # without filters is answered from its candidates and never needs it (building it cost 5% of the page).
         self._build_queryset = queryset if callable(queryset) else None
-        super().__init__(data, Product.objects.all() if callable(queryset) else queryset, **kwargs)
+        super().__init__(data, queryset if self._build_queryset is None else Product.objects.all(), **kwargs)
         self.filters["brand"].extra["choices"] = [
             (facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in brand_facets
         ]

@@ -123,7 +123,7 @@ def search_candidates(queryset: QuerySet, raw_query: str | None) -> list[Candida
 def _candidate_columns(queryset: QuerySet, query: str) -> tuple:
     """``search_candidates`` as columns (pks, brand ids, units sold, prices, ranks), newest first: what the cache keeps."""
     if not query:
-        return [], [], [], [], []
+        return _NO_COLUMNS
     terms = query.split()[:MAX_TERMS]
     every_term = Q()
     for term in terms:
@@ -159,7 +159,11 @@ def _columns(query: str, matches: QuerySet, newest_first: list) -> tuple:
     # round trip): the rows come newest first, so their place is their order by date and id.
     # Turned into columns at once: built as a thousand Candidates, then taken apart for the cache,
     # a miss cost a millisecond more.
-    return tuple(map(list, zip(*rows))) if rows else ([], [], [], [], [])
+    return tuple(map(list, zip(*rows))) if rows else _NO_COLUMNS
+
+
+# No candidates, as columns (tuples: shared by every empty search, so nobody may append to them).
+_NO_COLUMNS = ((), (), (), (), ())
 
 
 def visible_search_candidates(raw_query: str | None) -> list[Candidate]:

@@ -30,4 +30,3 @@ def test_a_file_missing_from_the_manifest_is_refused_every_time_not_remembered(s
     for _ in range(2):
         with pytest.raises(ValueError):
             storage.url("css/missing.css")
-
