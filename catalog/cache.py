@@ -123,17 +123,25 @@ def query_key(request) -> str:
     return "&".join(f"{key}={value}" for key, values in sorted(request.GET.lists()) for value in values)
 
 
-def cached(key: str, build, timeout: int = TIMEOUT):
-    """Return the cached value for ``key`` (a ``page_key``), building and storing it on a miss."""
-    pages = pages_cache()
-    value = pages.get(key)
+def objects_cache():
+    """This process's cache of shared read-only values, kept unpickled (catalog.process_cache.ObjectsCache)."""
+    return caches["objects"]
+
+
+def cached(key: str, build, timeout: int = TIMEOUT, *, in_cache=None):
+    """Return the cached value for ``key`` (a ``page_key``), building and storing it on a miss.
+
+    ``in_cache`` is the process's cache to keep it in: ``pages_cache()`` unless said otherwise.
+    """
+    local = in_cache or pages_cache()
+    value = local.get(key)
     if value is None:
         value = build()
-        pages.set(key, value, timeout)
+        local.set(key, value, timeout)
     return value
 
 
-def shared_cached(key: str, build, timeout: int = TIMEOUT):
+def shared_cached(key: str, build, timeout: int = TIMEOUT, *, in_cache=None):
     """As ``cached``, for data that is dear to build: kept in the shared cache too, so one process's build serves all.
 
     A cold category page spends most of its time on what every filter combination of that category shares
@@ -148,7 +156,18 @@ def shared_cached(key: str, build, timeout: int = TIMEOUT):
             cache.set(key, value, timeout)
         return value
 
-    return cached(key, from_shared_cache, timeout)
+    return cached(key, from_shared_cache, timeout, in_cache=in_cache)
+
+
+def shared_object(key: str, build, timeout: int = TIMEOUT):
+    """As ``shared_cached``, with this process's copy kept as the object itself rather than a pickle of it.
+
+    For what many pages share and only read (a category with its ancestors and children, its filter
+    attributes and brand facets): a hit then costs a dictionary lookup instead of unpickling model
+    instances. Every request of the process gets the same object, so no reader may change it; a list
+    whose items a page annotates (products for cards) belongs in ``shared_cached``.
+    """
+    return shared_cached(key, build, timeout, in_cache=objects_cache())
 
 
 CSRF_PLACEHOLDER = "__shop_csrf_token__"

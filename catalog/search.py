@@ -30,7 +30,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 
-from catalog.cache import page_key, shared_cached
+from catalog.cache import page_key, shared_cached, shared_object
 from catalog.models import Brand, Product
 from catalog.selectors import visible_products
 
@@ -256,7 +256,7 @@ def brand_facets_of(candidates: list[Candidate], brands: list[tuple[int, str, st
 
 def brands_by_name() -> list[tuple[int, str, str]]:
     """Every brand as (id, slug, name) in the database's order by name, once per catalogue version."""
-    return shared_cached(
+    return shared_object(
         page_key("brands-by-name"), lambda: list(Brand.objects.order_by("name").values_list("pk", "slug", "name"))
     )
 
@@ -274,7 +274,7 @@ def _recent_window(matches: QuerySet) -> dt.datetime | None:
     estimated = _estimated_rows(matches)
     if estimated < WINDOW_FROM_MATCHES * MAX_CANDIDATES:
         return None
-    total, bounds = shared_cached(page_key("search-creation-dates"), _creation_dates)
+    total, bounds = shared_object(page_key("search-creation-dates"), _creation_dates)
     buckets = len(bounds) - 1
     if buckets < 1 or total <= 0:
         return None  # the table was never analysed

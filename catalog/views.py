@@ -10,7 +10,9 @@ from django.views.decorators.http import require_GET
 
 from catalog import search_terms, selectors
 from catalog.cache import TIMEOUT as CACHE_TIMEOUT
-from catalog.cache import CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key, shared_cached
+from catalog.cache import (
+    CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key, shared_cached, shared_object,
+)
 from catalog.filters import SORTS, ProductFilter
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
@@ -159,17 +161,17 @@ class CategoryListing(Listing):
 @require_GET
 @for_guests()
 def category_detail(request, slug):
-    category, ancestors, children, subtree_ids = shared_cached(
+    category, ancestors, children, subtree_ids = shared_object(
         page_key("category", slug), lambda: selectors.category_page(slug)
     )
     # What every filter combination of this category shares is built once per catalogue version.
     listing = CategoryListing(
         request,
         base=lambda: selectors.products_in_category(subtree_ids),
-        attributes=lambda: shared_cached(
+        attributes=lambda: shared_object(
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
         ),
-        facets=lambda products: shared_cached(
+        facets=lambda products: shared_object(
             page_key("brand-facets", category.pk), lambda: selectors.brand_facets(products())
         ),
         sorts=["new", "sales", "price", "-price", "name"],
@@ -218,7 +220,7 @@ def _search_results(request, query):
     listing = SearchListing(
         request,
         query=query,
-        attributes=lambda: shared_cached(page_key("searchable-attributes"), selectors.searchable_attributes),
+        attributes=lambda: shared_object(page_key("searchable-attributes"), selectors.searchable_attributes),
         sorts=["relevance", "sales", "new", "price", "-price"],
         default_sort="relevance",
     )
@@ -284,7 +286,7 @@ def product_detail(request, slug):
             "images": SimpleLazyObject(images),
             # Both shared by every product of the category, so built once per category and version.
             "ancestors": SimpleLazyObject(
-                lambda: shared_cached(
+                lambda: shared_object(
                     page_key("ancestors", product.category_id), lambda: selectors.category_ancestors(product.category)
                 )
             ),

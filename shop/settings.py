@@ -160,9 +160,15 @@ else:
 # Each process's own cache of rendered catalogue fragments (see catalog/cache.py):
 # their keys carry the catalogue version kept in the default cache.
 CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "catalog.process_cache.PagesCache",
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 20000},
+}
+# The same for what many pages share and only read, kept unpickled (see catalog/process_cache.py).
+CACHES["objects"] = {
+    "BACKEND": "catalog.process_cache.ObjectsCache",
+    "LOCATION": "objects",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 
 # Database sessions, minus the existence check before each new one (see shop/sessions.py).

@@ -50,7 +50,8 @@ def _test_settings(tmp_path_factory):
         # Each test starts with an empty cache; a shared Redis cache would leak between tests.
         CACHES={
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+            "pages": {"BACKEND": "catalog.process_cache.PagesCache", "LOCATION": "pages"},
+            "objects": {"BACKEND": "catalog.process_cache.ObjectsCache", "LOCATION": "objects"},
         },
     )
     overrides.enable()

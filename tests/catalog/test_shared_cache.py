@@ -6,15 +6,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.cache import catalog_version, page_key, pages_cache, shared_cached
+from catalog.cache import (
+    bump_catalog_version, catalog_version, objects_cache, page_key, pages_cache, shared_cached, shared_object,
+)
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def another_process():
-    """A web process that has built nothing yet: its own cache is empty, the shared one is not."""
+    """A web process that has built nothing yet: its own caches are empty, the shared one is not."""
     pages_cache().clear()
+    objects_cache().clear()
 
 
 def test_a_value_built_in_one_process_is_read_by_another_without_building_it():
@@ -33,6 +36,32 @@ def test_a_shared_value_also_lands_in_the_process_so_the_next_read_asks_nothing_
     cache.delete(key)
 
     assert shared_cached(key, lambda: [3]) == [1, 2]
+
+
+def test_a_shared_read_only_value_is_the_same_object_on_every_read_in_the_process():
+    key = page_key("test-shared", 4)
+    first = shared_object(key, lambda: {"品牌": ["西湖"]})
+
+    assert shared_object(key, lambda: {"别的": []}) is first
+
+
+def test_a_shared_read_only_value_built_in_one_process_is_read_by_another_without_building_it():
+    built = []
+    key = page_key("test-shared", 5)
+    first = shared_object(key, lambda: built.append(1) or ["品牌"])
+    another_process()
+
+    again = shared_object(key, lambda: built.append(2) or ["别的"])
+
+    assert again == ["品牌"] and again is not first
+    assert built == [1]
+
+
+def test_a_shared_read_only_value_is_built_again_when_the_catalogue_changes():
+    shared_object(page_key("test-shared", 6), lambda: ["旧的"])
+    bump_catalog_version()
+
+    assert shared_object(page_key("test-shared", 6), lambda: ["新的"]) == ["新的"]
 
 
 def queries_elsewhere(client, seen_url, new_url) -> tuple[int, int, str]:

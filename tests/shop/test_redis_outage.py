@@ -123,7 +123,8 @@ def shop_on_redis(redis_server, settings):
             "LOCATION": redis_server.url,
             "KEY_PREFIX": "outage-test",
         },
-        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "outage-test-pages"},
+        "pages": {"BACKEND": "catalog.process_cache.PagesCache", "LOCATION": "outage-test-pages"},
+        "objects": {"BACKEND": "catalog.process_cache.ObjectsCache", "LOCATION": "outage-test-objects"},
     }
     settings.REDIS_URL = redis_server.url
     settings.CELERY_TASK_ALWAYS_EAGER = False
