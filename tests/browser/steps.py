@@ -1,6 +1,7 @@
 """Steps and checks the browser journeys share: a shopper's taps, and what they should see."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.utils import translation
 from playwright.sync_api import Error, expect
@@ -11,6 +12,12 @@ from orders.models import Order
 def fits_the_screen(page) -> bool:
     """No sideways scrolling: nothing on the page is wider than the phone."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def wait_for_path(page, path: str) -> None:
+    """Wait until the page is at ``path`` itself. A glob like "**/admin/" also matches the log-in page
+    still being submitted ("/accounts/login/?next=/admin/"), and the next goto would then cancel the log-in."""
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
 
 
 def status_label(status: str) -> str:

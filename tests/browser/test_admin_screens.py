@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from orders.services import record_payment
 from stores.models import StoreStaff
 from stores.roles import assign_store_role
+from tests.browser.steps import wait_for_path
 from tests.browser.test_clerk_pickup import log_in
 from tests.conftest import SHOPPER_PASSWORD
 from tests.factories import StoreFactory, stocked_variant
@@ -54,7 +55,7 @@ def test_a_store_manager_works_the_back_office_on_a_phone_and_a_laptop(browser, 
                 if message.type == "error" and "Content Security Policy" in message.text else None)
         try:
             log_in(page, manager.email, "/admin/")
-            page.wait_for_url("**/admin/")
+            wait_for_path(page, "/admin/")
             page.screenshot(path=str(SHOTS / f"admin_index_{name}.png"), full_page=True)
 
             listing = page.goto("/admin/orders/order/")

@@ -13,7 +13,7 @@ from analytics import selectors
 from analytics.models import DailyHourFact, DailyProductFact, DailyStoreFact
 from analytics.services.facts import roll_up_months
 from stores.models import Store, StoreStaff
-from tests.browser.steps import fits_the_screen
+from tests.browser.steps import fits_the_screen, wait_for_path
 from tests.browser.test_clerk_pickup import log_in
 from tests.conftest import SHOPPER_PASSWORD
 from tests.factories import ProductFactory, StoreFactory, stocked_variant
@@ -76,7 +76,7 @@ def test_the_dashboards_draw_their_charts_on_a_phone_and_a_laptop(browser, live_
                 if message.type == "error" else None)
         try:
             log_in(page, user.email, url)
-            page.wait_for_url(f"**{url}")
+            wait_for_path(page, url)
             page.locator("[data-chart='chart-trend'] canvas").first.wait_for()
             page.wait_for_timeout(600)  # ECharts animates its first frame
             page.screenshot(path=str(SHOTS / f"dashboard_{shot}_{name}.png"), full_page=True)
