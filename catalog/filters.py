@@ -10,6 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,20 @@ class CheckboxOption:
     label: str
     checked: bool
     id: str
+
+@dataclass(frozen=True)
+class PlainFilters:
+    """The brand, price and stock filters of a listing as ProductFilter cleaned them (empty: no filter), for
+    the fixed query of catalog.listing_query."""
+
+    brands: tuple[str, ...] = ()
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    in_stock: bool = False
+
+
+# The fields PlainFilters stands for (and the sort, which filters nothing).
+PLAIN_FILTER_NAMES = ("brand", "price_min", "price_max", "in_stock", "sort")
 
 SORTS = {
     "relevance": ("-rank", "-created_at", "-id"),
@@ -170,6 +185,20 @@ class ProductFilter(django_filters.FilterSet):
         """The sort key asked for, if it parsed, else the page's default."""
         self.form.is_valid()  # cleaned_data then holds the fields that did parse
         return self.form.cleaned_data.get("sort") or default
+
+    def plain_filters(self) -> PlainFilters | None:
+        """The brand, price and stock filters asked for (as filter_queryset would apply them: a value that did
+        not parse filters nothing), or None when another filter is in use too."""
+        self.form.is_valid()
+        data = self.form.cleaned_data
+        if any(value not in EMPTY_VALUES for name, value in data.items() if name not in PLAIN_FILTER_NAMES):
+            return None
+        return PlainFilters(
+            brands=tuple(data.get("brand") or ()),
+            price_min=data.get("price_min"),
+            price_max=data.get("price_max"),
+            in_stock=data.get("in_stock") is True,
+        )
 
     def sorted_results(self, default: str) -> QuerySet:
         """The filtered products in the chosen order, else the page's default order."""

@@ -14,6 +14,7 @@ from catalog.cache import (
     CSRF_PLACEHOLDER, cached, for_guests, page_key, pages_cache, query_key, shared_cached, shared_object,
 )
 from catalog.filters import SORTS, ProductFilter
+from catalog.listing_query import category_page_source
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import (
@@ -148,13 +149,17 @@ def category_list(request):
 
 
 class CategoryListing(Listing):
-    """A category's listing: its pages' ids are found first (catalog.selectors.IdsFirst)."""
+    """A category's listing: its pages' ids are found first (catalog.selectors.IdsFirst), by one fixed query
+    when only brand, price and stock filters are in use (catalog.listing_query)."""
+
+    def __init__(self, request, *, subtree_ids, **kwargs):
+        super().__init__(request, **kwargs)
+        self.subtree_ids = subtree_ids
 
     @cached_property
     def page(self):
-        products = self.filter.qs
         order = SORTS[self.filter.chosen_sort(self.default_sort)]
-        source = selectors.sorted_page_source(products, order)
+        source = category_page_source(self.subtree_ids, self.filter.plain_filters(), order, lambda: self.filter.qs)
         return selectors.listing_page(source, self.request.GET.get("page"), settings.CATALOG_PAGE_SIZE)
 
 
@@ -167,6 +172,7 @@ def category_detail(request, slug):
     # What every filter combination of this category shares is built once per catalogue version.
     listing = CategoryListing(
         request,
+        subtree_ids=subtree_ids,
         base=lambda: selectors.products_in_category(subtree_ids),
         attributes=lambda: shared_object(
             page_key("filter-attributes", category.pk), lambda: selectors.filter_attributes_for([*ancestors, category])
