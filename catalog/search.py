@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 
+from catalog import search_sql
 from catalog.cache import page_key, shared_cached, shared_object
 from catalog.models import Brand, Product
 from catalog.selectors import visible_products
@@ -149,16 +151,43 @@ def _candidate_columns(queryset: QuerySet, query: str) -> tuple:
     return _columns(query, matches, newest_first)
 
 
+def _visible_candidate_columns(query: str) -> tuple:
+    """``_candidate_columns(visible_products(), query)``; on PostgreSQL read by the fixed SQL texts of
+    catalog/search_sql.py, from the same decisions (the ORM's building and compiling of the two statements
+    cost about a sixth of a cold search's Python)."""
+    if not query or connection.vendor != "postgresql":
+        return _candidate_columns(visible_products(), query)
+    terms = query.split()[:MAX_TERMS]
+    substrings = _tests_substrings(terms)
+    fts_query = _fts_query(terms) if all(_fts_can_find(term) for term in terms) else None
+    match = search_sql.match_sql(terms, fts_query, substrings, config=SEARCH_CONFIG)
+    read = partial(search_sql.candidate_rows, query, terms, match, limit=MAX_CANDIDATES)
+    if not substrings:
+        window = _window_for(search_sql.estimated_matches(match))
+        if window is not None:
+            found = _as_columns(read(since=window, by_expression=True))
+            if len(found[0]) >= MAX_CANDIDATES:
+                return found
+    return _as_columns(read(by_expression=substrings))
+
+
 def _columns(query: str, matches: QuerySet, newest_first: list) -> tuple:
-    rows = list(
+    return _as_columns(
         matches.annotate(rank=_rank(query))
         .order_by(*newest_first)
         .values_list("pk", "brand_id", "units_sold", "price", "rank")[:MAX_CANDIDATES]
     )
-    # The creation dates themselves are not fetched (parsing a thousand costs more than the query's
-    # round trip): the rows come newest first, so their place is their order by date and id.
-    # Turned into columns at once: built as a thousand Candidates, then taken apart for the cache,
-    # a miss cost a millisecond more.
+
+
+def _as_columns(rows) -> tuple:
+    """(id, brand id, units sold, price, rank) rows as the five columns the cache keeps.
+
+    The creation dates themselves are not fetched (parsing a thousand costs more than the query's
+    round trip): the rows come newest first, so their place is their order by date and id.
+    Turned into columns at once: built as a thousand Candidates, then taken apart for the cache,
+    a miss cost a millisecond more.
+    """
+    rows = list(rows)
     return tuple(map(list, zip(*rows))) if rows else _NO_COLUMNS
 
 
@@ -179,7 +208,7 @@ def visible_search_candidates(raw_query: str | None) -> list[Candidate]:
         return []
     columns = shared_cached(
         page_key("search-candidates", query),
-        lambda: _storable(_candidate_columns(visible_products(), query)),
+        lambda: _storable(_visible_candidate_columns(query)),
     )
     return _from_columns(columns)
 
@@ -271,7 +300,11 @@ def _recent_window(matches: QuerySet) -> dt.datetime | None:
     of how many products hold the words, and its histogram of creation dates, size the window; both
     only make the search faster or slower, never different (``search_candidates`` checks the count).
     """
-    estimated = _estimated_rows(matches)
+    return _window_for(_estimated_rows(matches))
+
+
+def _window_for(estimated: float) -> dt.datetime | None:
+    """``_recent_window`` for a search the planner expects to find ``estimated`` products."""
     if estimated < WINDOW_FROM_MATCHES * MAX_CANDIDATES:
         return None
     total, bounds = shared_object(page_key("search-creation-dates"), _creation_dates)

@@ -1,0 +1,75 @@
+"""A search's candidates read by the fixed SQL of catalog/search_sql.py are the ORM's, for words of every kind."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from catalog import search, search_sql
+from catalog.models import Product
+from catalog.selectors import visible_products
+from tests.factories import BrandFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = [
+    "有机燕麦片", "新鲜有机菠菜 500g", "Organic Soba Noodles", "Whole Milk 1L 全脂牛奶", "西湖龙井 茶叶",
+    "100% 纯果汁", "SKU_AB-12 special", "organic_tea 绿茶", "红富士苹果", "Classic Polo Shirt", "有机 whole wheat",
+    "茶具套装", "Organic Whole Oats", "polo 衫 经典",
+]
+QUERIES = [
+    "有机", "organic", "茶", "a", "有机 whole", "100%", "_", "sku_ab", "ab-12", "红富士", "富", "polo shirt",
+    "nothing-here", "o", "西湖 龙井", "%", "whole oats", "有机燕麦", "oat", "\\",
+]
+
+
+@pytest.fixture
+def catalogue():
+    """Each name twice, of three brands (one none), created an hour apart but every fifth at one moment (so the
+    id breaks the tie), and one unpublished match."""
+    brands = [BrandFactory(name="田园"), BrandFactory(name="Hill"), None]
+    start = timezone.now() - dt.timedelta(days=30)
+    for index, name in enumerate(NAMES * 2):
+        product = ProductFactory(name=name if index < len(NAMES) else f"{name} {index}", brand=brands[index % 3])
+        Product.objects.filter(pk=product.pk).update(
+            created_at=start if index % 5 == 0 else start + dt.timedelta(hours=index), units_sold=index % 4,
+        )
+    ProductFactory(name="有机 hidden", is_published=False)
+
+
+def orm_columns(query):
+    return search._candidate_columns(visible_products(), search.clean_query(query))
+
+
+def fixed_columns(query):
+    return search._visible_candidate_columns(search.clean_query(query))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_fixed_candidate_read_finds_the_orms_columns(catalogue, query):
+    assert fixed_columns(query) == orm_columns(query)
+
+
+def test_the_fixed_candidate_read_finds_the_orms_columns_within_a_window_of_the_newest(catalogue, monkeypatch):
+    # A catalogue of 28 products as one of 100,000: a window of newest products holds enough matches.
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(search, "WINDOW_FROM_MATCHES", 0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Product._meta.db_table}")
+    windows = []
+    read = search_sql.candidate_rows
+    monkeypatch.setattr(search_sql, "candidate_rows", lambda *a, **kw: windows.append(kw.get("since")) or read(*a, **kw))
+
+    for query in QUERIES:
+        assert fixed_columns(query) == orm_columns(query), query
+
+    assert any(since is not None for since in windows)
+
+
+def test_a_search_of_the_visible_catalogue_answers_from_the_fixed_read(client, catalogue):
+    page = client.get("/search/", {"q": "有机"})
+
+    assert page.status_code == 200
+    shown = {product.name for product in page.context["listing"].page.object_list}
+    assert shown and all("有机" in name for name in shown) and "有机 hidden" not in shown
