@@ -10,10 +10,10 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
-from django_filters.constants import EMPTY_VALUES
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from catalog.models import Attribute, Product, ProductAttributeValue
 from shop import widgets
@@ -28,6 +28,7 @@ class CheckboxOption:
     checked: bool
     id: str
 
+
 @dataclass(frozen=True)
 class PlainFilters:
     """The brand, price and stock filters of a listing as ProductFilter cleaned them (empty: no filter), for
@@ -41,6 +42,7 @@ class PlainFilters:
 
 # The fields PlainFilters stands for (and the sort, which filters nothing).
 PLAIN_FILTER_NAMES = ("brand", "price_min", "price_max", "in_stock", "sort")
+
 
 SORTS = {
     "relevance": ("-rank", "-created_at", "-id"),

@@ -20,24 +20,7 @@ from django.utils import timezone
 from catalog.filters import PlainFilters
 from catalog.fixed_sql import table
 from catalog.models import Brand, Product, visible_product_sql
-from catalog.selectors import IdsFirst, sorted_page_source
-
-
-# Each sort key (catalog.filters.SORTS) as catalog.selectors._unindexed orders by it: through an expression
-# that no index serves, except the id (the tie-breaker) and the name (no btree index of its own).
-_ORDER_SQL = {
-    "-created_at": "(p.created_at + interval '0') DESC",
-    "-units_sold": "(p.units_sold + 0) DESC",
-    "price": "(p.price + 0) ASC",
-    "-price": "(p.price + 0) DESC",
-    "name": "p.name ASC",
-    "id": "p.id ASC",
-    "-id": "p.id DESC",
-}
-
-
-def can_order_by(order: tuple[str, ...]) -> bool:
-    return all(key in _ORDER_SQL for key in order)
+from catalog.selectors import IdsFirst, sorted_page_source, unindexed_order_sql
 
 
 @cache
@@ -57,7 +40,7 @@ def _sql(categories: int, brands: int, price_min: bool, price_max: bool, in_stoc
         conditions.append("p.is_in_stock")
     return (
         f"SELECT p.id, count(*) OVER () FROM {table(Product)} p{brand_join} WHERE {' AND '.join(conditions)}"
-        f" ORDER BY {', '.join(_ORDER_SQL[key] for key in order)} LIMIT %s OFFSET %s"
+        f" ORDER BY {', '.join(unindexed_order_sql(key, 'p') for key in order)} LIMIT %s OFFSET %s"
     )
 
 
@@ -77,33 +60,22 @@ def page_ids_with_total(subtree_ids: list[int], filters: PlainFilters, order: tu
 
 
 class CategoryIds(IdsFirst):
-    """IdsFirst whose page and count come from ``page_ids_with_total``; the queryset is built only when
-    something else is asked (the count of a page past the end, a page that was not read ahead)."""
+    """IdsFirst whose page and count come from ``page_ids_with_total``; the queryset (``products``, a callable
+    giving it as ProductFilter.qs does) is built only when something else is asked: the count of a page past
+    the end, a page that was not read ahead."""
 
     def __init__(self, subtree_ids: list[int], filters: PlainFilters, order: tuple[str, ...], products):
+        super().__init__(products, order)
         self.subtree_ids = subtree_ids
         self.filters = filters
-        self.order = order
-        self._build_products = products  # a callable: the filtered queryset, as ProductFilter.qs gives it
-        self._total: int | None = None
-        self._read_ahead: tuple[int, list[int]] | None = None
 
-    @property
-    def products(self):
-        if "_products" not in self.__dict__:
-            self._products = self._build_products().order_by()
-        return self._products
-
-    def read_ahead(self, offset: int, limit: int) -> None:
-        rows = page_ids_with_total(self.subtree_ids, self.filters, self.order, offset, limit)
-        if rows:
-            self._total = rows[0][1]
-            self._read_ahead = (offset, [pk for pk, _total in rows])
+    def _page_with_total(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        return page_ids_with_total(self.subtree_ids, self.filters, self.order, offset, limit)
 
 
 def category_page_source(subtree_ids, filters: PlainFilters | None, order: tuple[str, ...], products):
-    """What a category listing's Paginator reads: ``CategoryIds`` when this query knows the filters and the
-    order (on PostgreSQL), else ``catalog.selectors.sorted_page_source`` of ``products()``."""
-    if filters is not None and can_order_by(order) and connection.vendor == "postgresql":
+    """What a category listing's Paginator reads: ``CategoryIds`` when this query knows the filters (on
+    PostgreSQL), else ``catalog.selectors.sorted_page_source`` of ``products()``."""
+    if filters is not None and connection.vendor == "postgresql":
         return CategoryIds(subtree_ids, filters, order, products)
     return sorted_page_source(products(), order)

@@ -18,12 +18,10 @@ first, and ``websearch_to_tsquery`` never raises on syntax.
 """
 
 import datetime as dt
-import json
 import math
 import re
 from collections import Counter
 from decimal import Decimal
-from functools import partial
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -131,24 +129,15 @@ def _candidate_columns(queryset: QuerySet, query: str) -> tuple:
     for term in terms:
         every_term &= Q(search_document__contains=term)
     postgres = connection.vendor == "postgresql"
-    match = _postgres_match(terms, every_term) if postgres else every_term
-    newest_first = ["-created_at", "-id"]
-    if postgres and _tests_substrings(terms):
-        # A substring test costs microseconds per row. Walking the created_at index newest first,
-        # PostgreSQL would run it on every product until 1,000 match: 35,000 rows and 350 ms for
-        # "organic" on the 100k bench catalogue. Ordered by an expression that index cannot serve,
-        # it takes the trigram and full-text indexes instead and sorts only the matches (13 ms).
-        newest_first[0] = _newest_by_expression()
-    matches = queryset.filter(match)
-    window = _recent_window(matches) if postgres and not _tests_substrings(terms) else None
-    if window is not None:
-        # Only products newer than ``window`` are read: when they hold MAX_CANDIDATES matches, those are
-        # exactly the newest ones of all, since every match outside is older. Otherwise, read them all.
-        # Ordered by an expression, so that PostgreSQL intersects the two indexes instead of walking the date one.
-        found = _columns(query, matches.filter(created_at__gte=window), [_newest_by_expression(), "-id"])
-        if len(found[0]) >= MAX_CANDIDATES:
-            return found
-    return _columns(query, matches, newest_first)
+    matches = queryset.filter(_postgres_match(terms, every_term) if postgres else every_term)
+
+    def read(since, by_expression: bool) -> tuple:
+        newest = _newest_by_expression() if by_expression else "-created_at"
+        return _columns(query, matches if since is None else matches.filter(created_at__gte=since), [newest, "-id"])
+
+    if not postgres:
+        return read(None, False)
+    return _newest_candidates(terms, read, lambda: _estimated_rows(matches))
 
 
 def _visible_candidate_columns(query: str) -> tuple:
@@ -158,17 +147,37 @@ def _visible_candidate_columns(query: str) -> tuple:
     if not query or connection.vendor != "postgresql":
         return _candidate_columns(visible_products(), query)
     terms = query.split()[:MAX_TERMS]
-    substrings = _tests_substrings(terms)
     fts_query = _fts_query(terms) if all(_fts_can_find(term) for term in terms) else None
-    match = search_sql.match_sql(terms, fts_query, substrings, config=SEARCH_CONFIG)
-    read = partial(search_sql.candidate_rows, query, terms, match, limit=MAX_CANDIDATES)
-    if not substrings:
-        window = _window_for(search_sql.estimated_matches(match))
-        if window is not None:
-            found = _as_columns(read(since=window, by_expression=True))
-            if len(found[0]) >= MAX_CANDIDATES:
-                return found
-    return _as_columns(read(by_expression=substrings))
+    match = search_sql.visible_match_sql(terms, fts_query, _tests_substrings(terms), config=SEARCH_CONFIG)
+
+    def read(since, by_expression: bool) -> tuple:
+        return _as_columns(search_sql.candidate_rows(
+            query, terms, match, since=since, by_expression=by_expression, limit=MAX_CANDIDATES,
+        ))
+
+    return _newest_candidates(terms, read, lambda: search_sql.estimated_matches(match))
+
+
+def _newest_candidates(terms: list[str], read, estimate) -> tuple:
+    """The newest MAX_CANDIDATES matches on PostgreSQL, as columns: the choices of order and window that the
+    ORM's and the fixed form of the read share. ``read(since, by_expression)`` reads the matches created at
+    ``since`` or later (all when None), newest first, through an expression no index serves when
+    ``by_expression``; ``estimate()`` is the planner's count of the matches."""
+    if _tests_substrings(terms):
+        # A substring test costs microseconds per row. Walking the created_at index newest first,
+        # PostgreSQL would run it on every product until 1,000 match: 35,000 rows and 350 ms for
+        # "organic" on the 100k bench catalogue. Ordered by an expression that index cannot serve,
+        # it takes the trigram and full-text indexes instead and sorts only the matches (13 ms).
+        return read(None, True)
+    window = _recent_window(estimate())
+    if window is not None:
+        # Only products newer than ``window`` are read: when they hold MAX_CANDIDATES matches, those are
+        # exactly the newest ones of all, since every match outside is older. Otherwise, read them all.
+        # Ordered by an expression, so that PostgreSQL intersects the two indexes instead of walking the date one.
+        found = read(window, True)
+        if len(found[0]) >= MAX_CANDIDATES:
+            return found
+    return read(None, False)
 
 
 def _columns(query: str, matches: QuerySet, newest_first: list) -> tuple:
@@ -290,21 +299,17 @@ def brands_by_name() -> list[tuple[int, str, str]]:
     )
 
 
-def _recent_window(matches: QuerySet) -> dt.datetime | None:
+def _recent_window(estimated: float) -> dt.datetime | None:
     """A creation date after which the newest products should hold about 1.5 × MAX_CANDIDATES matches, or None.
 
     Walking the created_at index newest first, a word held by one product in ten (家居, 通勤) reads ten
     products and their stored vectors for each match kept: 10,000 rows and 45-55 ms on the bench
     catalogue. Limited to the newest products, PostgreSQL instead intersects the full-text index with
     the date index and reads only the matches in that window (about 1,500). The planner's own estimate
-    of how many products hold the words, and its histogram of creation dates, size the window; both
-    only make the search faster or slower, never different (``search_candidates`` checks the count).
+    of how many products hold the words (``estimated``), and its histogram of creation dates, size the
+    window; both only make the search faster or slower, never different (``search_candidates`` checks the
+    count).
     """
-    return _window_for(_estimated_rows(matches))
-
-
-def _window_for(estimated: float) -> dt.datetime | None:
-    """``_recent_window`` for a search the planner expects to find ``estimated`` products."""
     if estimated < WINDOW_FROM_MATCHES * MAX_CANDIDATES:
         return None
     total, bounds = shared_object(page_key("search-creation-dates"), _creation_dates)
@@ -318,13 +323,7 @@ def _window_for(estimated: float) -> dt.datetime | None:
 
 def _estimated_rows(queryset: QuerySet) -> float:
     """How many rows the planner expects ``queryset`` to find (EXPLAIN without running it: a fraction of a ms)."""
-    sql, params = queryset.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
+    return search_sql.planned_rows(*queryset.values("pk").query.sql_with_params())
 
 
 def _creation_dates() -> tuple[float, list[dt.datetime]]:

@@ -15,6 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from catalog.card_query import CARD_DEFERRED_COLUMNS, cards_in_one_query
 from catalog.models import (
@@ -92,11 +93,16 @@ class IdsFirst:
     as a subquery).
     """
 
-    def __init__(self, products: QuerySet[Product], order: tuple[str, ...]):
-        self.products = products.order_by()
+    def __init__(self, products, order: tuple[str, ...]):
+        self._products = products  # the queryset, or a callable building it when first needed (CategoryIds)
         self.order = order
         self._total: int | None = None
         self._read_ahead: tuple[int, list[int]] | None = None  # (offset, ids) of the page read with the total
+
+    @cached_property
+    def products(self) -> QuerySet[Product]:
+        products = self._products() if callable(self._products) else self._products
+        return products.order_by()
 
     def count(self) -> int:
         if self._total is None:
@@ -112,12 +118,16 @@ class IdsFirst:
         The Paginator then asks ``count()`` and slices this page, which cost no further query. A page past
         the end finds no row and so learns no total: ``count()`` then asks on its own.
         """
-        # count(*) OVER () counts every match before LIMIT cuts the page: the count of the same scan.
-        with_total = self._ordered().annotate(total=Window(Count("*"))).values_list("pk", "total")
-        rows = list(with_total[offset:offset + limit])
+        rows = self._page_with_total(offset, limit)
         if rows:
             self._total = rows[0][1]
             self._read_ahead = (offset, [pk for pk, _total in rows])
+
+    def _page_with_total(self, offset: int, limit: int) -> list[tuple[int, int]]:
+        """(id, number of all matches) of the page's products."""
+        # count(*) OVER () counts every match before LIMIT cuts the page: the count of the same scan.
+        with_total = self._ordered().annotate(total=Window(Count("*"))).values_list("pk", "total")
+        return list(with_total[offset:offset + limit])
 
     def __getitem__(self, index: slice) -> list[Product]:
         ahead = self._read_ahead
@@ -155,6 +165,18 @@ def _unindexed(key: str):
     zero = Value(timedelta(0)) if isinstance(column, models.DateTimeField) else Value(0, output_field=column)
     expression = ExpressionWrapper(F(name) + zero, output_field=column)
     return expression.desc() if key.startswith("-") else expression.asc()
+
+
+def unindexed_order_sql(key: str, alias: str) -> str:
+    """``_unindexed(key)`` as SQL text on the product table under ``alias``, for the fixed reads
+    (catalog.listing_query, catalog.search_sql): "(p.price + 0) ASC", "p.id DESC"."""
+    name = key.removeprefix("-")
+    column = Product._meta.get_field(name)
+    expression = f"{alias}.{column.column}"
+    if not (column.primary_key or name == "name"):
+        zero = "interval '0'" if isinstance(column, models.DateTimeField) else "0"
+        expression = f"({expression} + {zero})"
+    return f"{expression} {'DESC' if key.startswith('-') else 'ASC'}"
 
 
 def sorted_page_source(products: QuerySet[Product], order: tuple[str, ...]):

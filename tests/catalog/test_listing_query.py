@@ -96,7 +96,9 @@ def test_a_listing_with_an_attribute_filter_keeps_the_orms_query(shelf):
                             brand_facets=facets, sorts=CATEGORY_SORTS)
 
     assert listing.plain_filters() is None
-    assert not isinstance(category_page_source(subtree_ids, None, SORTS["new"], lambda: listing.qs), CategoryIds)
+    assert not isinstance(
+        category_page_source(subtree_ids, listing.plain_filters(), SORTS["new"], lambda: listing.qs), CategoryIds
+    )
 
 
 def test_a_category_page_filtered_by_brand_price_and_stock_lists_what_they_ask_for(client, shelf):
