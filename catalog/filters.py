@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from catalog.cache import cached, objects_cache, page_key
 from catalog.models import Attribute, Product, ProductAttributeValue
 from shop import widgets
 
@@ -169,6 +170,22 @@ class ProductFilter(django_filters.FilterSet):
         return lambda queryset, name, value: queryset.filter(
             self._values(attribute, **{f"value_number__{lookup}": value})
         )
+
+    def get_form_class(self):
+        """django-filter's form class for these filters, built once per shape and kept in the process.
+
+        django-filter builds a new class, with a new field for every filter, on each listing it validates;
+        on a cold category or search page that was about a twentieth of its Python. The fields depend only
+        on the filters' kinds, labels and choices (the category's attributes, its brand facets, the page's
+        sorts) and the language, which the key holds with the catalogue version; every form copies the
+        class's fields before it binds data, so sharing the class shares nothing a request changes.
+        """
+        shape = [
+            (name, type(filter_).__name__, str(filter_.label),
+             [(str(value), str(label)) for value, label in filter_.extra.get("choices", ())])
+            for name, filter_ in self.filters.items()
+        ]
+        return cached(page_key("filter-form", *shape), super().get_form_class, in_cache=objects_cache())
 
     @property
     def qs(self) -> QuerySet:

@@ -1,0 +1,68 @@
+"""The filter drawer's form class is built once per shape (catalog.filters.ProductFilter.get_form_class)."""
+
+import pytest
+from django.http import QueryDict
+from django.utils import translation
+
+from catalog.cache import bump_catalog_version
+from catalog.filters import ProductFilter
+from catalog.models import Attribute, Product
+from tests.factories import AttributeFactory, AttributeOptionFactory
+
+pytestmark = pytest.mark.django_db
+
+SORTS = ["new", "sales", "price", "-price", "name"]
+BRANDS = [{"brand__slug": "xihu", "brand__name": "西湖", "count": 3}]
+
+
+def product_filter(query="", *, attributes=(), facets=BRANDS, sorts=SORTS) -> ProductFilter:
+    return ProductFilter(QueryDict(query), queryset=Product.objects.all(), attributes=list(attributes),
+                         brand_facets=facets, sorts=sorts)
+
+
+def test_listings_of_the_same_shape_share_one_form_class_and_each_form_keeps_its_own_data():
+    first, second = product_filter("brand=xihu&price_min=5"), product_filter("price_min=abc")
+    assert type(first.form) is type(second.form)
+    assert first.form.is_valid() and not second.form.is_valid()
+    assert first.form.cleaned_data["brand"] == ["xihu"]
+    assert "price_min" in second.form.errors and "price_min" not in first.form.errors
+    assert first.form.fields["brand"] is not second.form.fields["brand"]
+
+
+def test_other_brand_facets_sorts_or_attributes_give_another_form_class():
+    origin = AttributeFactory(code="origin", name="产地", kind=Attribute.Kind.CHOICE)
+    AttributeOptionFactory(attribute=origin, slug="yunnan", value="云南")
+    base = type(product_filter().form)
+    other_brands = [{"brand__slug": "huiyuan", "brand__name": "汇源", "count": 1}]
+    assert type(product_filter(facets=other_brands).form) is not base
+    assert type(product_filter(sorts=["relevance", "sales"]).form) is not base
+    with_origin = product_filter("a_origin=yunnan", attributes=[origin])
+    assert type(with_origin.form) is not base
+    assert with_origin.form.is_valid() and with_origin.form.cleaned_data["a_origin"] == ["yunnan"]
+
+
+def test_a_new_option_of_an_attribute_is_offered_at_once():
+    origin = AttributeFactory(code="origin", name="产地", kind=Attribute.Kind.CHOICE)
+    AttributeOptionFactory(attribute=origin, slug="yunnan", value="云南")
+    assert product_filter(attributes=[origin]).form.is_valid()
+    AttributeOptionFactory(attribute=origin, slug="xinjiang", value="新疆")
+    refreshed = Attribute.objects.get(pk=origin.pk)
+    chosen = product_filter("a_origin=xinjiang", attributes=[refreshed])
+    assert chosen.form.is_valid() and chosen.form.cleaned_data["a_origin"] == ["xinjiang"]
+
+
+def test_each_language_has_its_own_labels():
+    weight = AttributeFactory(code="weight", name="净含量", kind=Attribute.Kind.NUMBER, unit="g")
+    with translation.override("en"):
+        english = product_filter(attributes=[weight]).form
+        assert str(english.fields["a_weight_min"].label) == "净含量 from (g)"
+    with translation.override("zh-hans"):
+        chinese = product_filter(attributes=[weight]).form
+        assert str(chinese.fields["a_weight_min"].label) != "净含量 from (g)"
+    assert type(english) is not type(chinese)
+
+
+def test_a_catalogue_change_builds_the_class_again():
+    before = type(product_filter().form)
+    bump_catalog_version()
+    assert type(product_filter().form) is not before
