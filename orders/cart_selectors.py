@@ -157,8 +157,14 @@ def _with_images(lines: list[tuple[Variant, int]], rows) -> list[tuple[Variant, 
     images = {product_id: (name, thumbnail) for product_id, name, thumbnail in rows}
     for variant, _quantity in lines:
         name, thumbnail = images.get(variant.product_id, ("", ""))
-        variant.card_image_url = ProductImage(image=name, card_thumbnail=thumbnail or "").card_url if name else ""
+        variant.card_image_url = _card_url(name, thumbnail) if name else ""
     return lines
+
+
+def _card_url(name: str, thumbnail: str) -> str:
+    """``ProductImage.card_url`` for an image's file names, without building the image (a tenth of the lines' cost)."""
+    field = ProductImage._meta.get_field("card_thumbnail" if thumbnail else "image")
+    return field.storage.url(thumbnail or name)
 
 
 def _lines_member_and_images_together(user_id: int) -> tuple[list[tuple[Variant, int]], MemberProfile | None]:

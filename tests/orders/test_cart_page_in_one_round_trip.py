@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.fixed_sql import sends_statements_together
+from catalog.models import ProductImage
 from members.models import MemberProfile, Tier
 from members.services import ensure_member
 from orders.cart_selectors import member_cart_variants, member_cart_variants_fixed
@@ -83,6 +84,18 @@ def test_the_lines_read_in_one_round_trip_carry_what_the_queryset_gives_them(sho
     assert fixed[0][0].card_image_url == first.card_url
     assert fixed[1][0].card_image_url == ""
     assert fixed_member.pk == orm_member.pk
+
+
+def test_a_picture_whose_card_thumbnail_is_not_made_yet_shows_the_uploaded_image(shopper, warehouse):
+    variant = stocked_variant(store=warehouse)
+    image = ProductImageFactory(product=variant.product)
+    ProductImage.objects.filter(pk=image.pk).update(card_thumbnail="")
+    image.refresh_from_db()
+    add_to_cart(cart=MemberCart(shopper), variant_id=variant.pk, quantity=1)
+
+    (line, _quantity), = member_cart_variants_fixed(shopper.pk)[0]
+
+    assert line.card_image_url == image.card_url == image.image.url
 
 
 def test_a_member_without_a_profile_gets_a_priced_cart_page_and_a_profile_made_for_them(member_client, shopper, warehouse):
