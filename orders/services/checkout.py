@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from catalog.fixed_sql import sends_statements_together
 from catalog.models import Variant, visible_product
-from marketing.live_promotions import load_promotion_table, promotion_rules_for
+from marketing.live_promotions import load_promotion_table, promotion_rules_for, read_live_promotions_version
 from marketing.services import flash as flash_services
 from marketing.services import groups as group_services
 from marketing.services import promotions as promotion_services
@@ -340,6 +340,8 @@ def _place_order_locked(*, user_id, token, choice, expected_total, expected_amou
     member = locked.member or member_for_checkout(user_id)
     # Read once: they set the flash prices and then bound the quantities (_check_flash_quantities).
     flash = None if is_group else _flash_offers(user_id, lines)
+    # Priced with the promotions running now: pages may show a version up to a second old, an order may not.
+    read_live_promotions_version()
     coupons = price_with_coupons(lines, choice, member, flash=flash)
     priced = coupons.priced
     if expected_total is not None and priced.total != expected_total:

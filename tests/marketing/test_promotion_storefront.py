@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from marketing.live_promotions import forget_promotion_tables
 from marketing.models import Promotion
 from orders.services import add_to_cart
 from orders.services.cart import MemberCart
@@ -37,6 +38,7 @@ def grow(shelf, brand, count, start=0):
 def cold_queries(client, url):
     for cache in caches.all():
         cache.clear()
+    forget_promotion_tables()  # as a freshly started process
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
