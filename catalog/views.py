@@ -303,6 +303,8 @@ def product_detail(request, slug):
                 lambda: selectors.products_by_ids_in_order(recent_ids) if recent_ids else []
             ),
             "fragment_key": page_key("product-page", head.pk, variant.pk if variant else 0),
+            # The same breadcrumbs on every product of the category: drawn once per category and version.
+            "crumbs_key": page_key("product-crumbs", head.category_id),
             "recent_key": page_key("recently-viewed", *recent_ids),
             # Swapped for the visitor's own token on the way out (see catalog.cache.for_guests).
             "csrf_token": CSRF_PLACEHOLDER,

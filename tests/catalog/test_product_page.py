@@ -100,6 +100,24 @@ def test_the_breadcrumb_walks_the_category_tree(client):
     assert crumbs == ["生鲜果蔬", "水果", "苹果"]
 
 
+def test_products_of_one_category_share_its_breadcrumb_and_a_renamed_category_shows_at_once(client):
+    fruit = CategoryFactory(name="水果")
+    apples, pears = CategoryFactory(name="苹果", parent=fruit), CategoryFactory(name="梨", parent=fruit)
+    ProductFactory(slug="fuji", category=apples)
+    ProductFactory(slug="gala", category=apples)
+    ProductFactory(slug="ya", category=pears)
+    client.get("/p/fuji/")  # draws the apples' breadcrumb
+
+    gala, ya = client.get("/p/gala/").content.decode(), client.get("/p/ya/").content.decode()
+    assert 'href="/c/' + apples.slug + '/">苹果</a>' in gala and ">梨<" not in gala
+    assert 'href="/c/' + pears.slug + '/">梨</a>' in ya and ">苹果<" not in ya
+
+    apples.name = "红富士苹果"
+    apples.save()  # the catalogue version moves with the save
+
+    assert ">红富士苹果</a>" in client.get("/p/gala/").content.decode()
+
+
 def test_related_products_are_staff_chosen_else_from_the_same_category(client):
     product = ProductFactory(slug="main")
     neighbour = ProductFactory(category=product.category)
