@@ -1,4 +1,5 @@
-"""Escaping for HTML the storefront draws in Python (product cards, cart lines, the filter drawer's widgets).
+"""Escaping for HTML the storefront draws in Python (product cards, cart lines, the filter drawer's widgets,
+the header and tab bar).
 
 ``format_html`` escapes each argument through ``conditional_escape``, whose
 lazy-string check and SafeString wrapping cost a few microseconds a value; a
