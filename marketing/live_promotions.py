@@ -25,7 +25,7 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import catalog_version
+from catalog.cache import VERSION_MEMO_SECONDS, catalog_version
 from shop.redis_outage import cache_is_up
 from catalog.models import Category, Variant
 from marketing.models import Promotion, PromotionThreshold
@@ -120,11 +120,8 @@ _tables: dict = {}
 
 VERSION_KEY = "marketing:promotions-version"
 
-# As the catalogue's version (catalog.cache.VERSION_MEMO_SECONDS): a promotion saved in one process shows on
-# every other within a second; the saving process sees it at once.
-VERSION_MEMO_SECONDS = 1.0
-
-# This process's last read of the shared version, and until when it stands.
+# This process's last read of the shared version, and until when it stands: VERSION_MEMO_SECONDS, the
+# catalogue version's own, so a change saved in one process shows on every other within the same second.
 _memo = {"version": None, "until": 0.0}
 
 
@@ -143,14 +140,11 @@ def promotions_version():
     memo = _request_memo.__dict__
     if memo.get("in_request") and "version" in memo:
         return memo["version"]
-    now = time.monotonic()
-    if _memo["version"] is not None and now < _memo["until"]:
-        version = _memo["version"]
-    else:
-        version = _remember(_read_promotions_version())
+    if _memo["version"] is None or time.monotonic() >= _memo["until"]:
+        return read_live_promotions_version()
     if memo.get("in_request"):
-        memo["version"] = version
-    return version
+        memo["version"] = _memo["version"]
+    return _memo["version"]
 
 
 def read_live_promotions_version():
@@ -158,15 +152,11 @@ def read_live_promotions_version():
 
     The rest of the request (and of this process) then reads the same version.
     """
-    version = _remember(_read_promotions_version())
+    version = _read_promotions_version()
+    _memo.update(version=version, until=time.monotonic() + VERSION_MEMO_SECONDS)
     memo = _request_memo.__dict__
     if memo.get("in_request"):
         memo["version"] = version
-    return version
-
-
-def _remember(version):
-    _memo.update(version=version, until=time.monotonic() + VERSION_MEMO_SECONDS)
     return version
 
 
