@@ -210,7 +210,9 @@ class ProductFilter(django_filters.FilterSet):
         not parse filters nothing), or None when another filter is in use too."""
         self.form.is_valid()
         data = self.form.cleaned_data
-        if any(value not in EMPTY_VALUES for name, value in data.items() if name not in PLAIN_FILTER_NAMES):
+        # An unticked yes/no attribute cleans to False, which filters nothing (``_boolean_method``).
+        if any(value not in EMPTY_VALUES and value is not False
+               for name, value in data.items() if name not in PLAIN_FILTER_NAMES):
             return None
         return PlainFilters(
             brands=tuple(data.get("brand") or ()),

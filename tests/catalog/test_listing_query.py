@@ -101,6 +101,29 @@ def test_a_listing_with_an_attribute_filter_keeps_the_orms_query(shelf):
     )
 
 
+def test_a_category_with_a_yes_no_attribute_left_unticked_still_takes_the_fixed_query(shelf):
+    subtree_ids, facets = shelf
+    organic = AttributeFactory(code="organic", name="有机", kind="boolean")
+    listing = ProductFilter(QueryDict("sort=price&in_stock=on"), queryset=lambda: products_in_category(subtree_ids),
+                            attributes=[organic], brand_facets=facets, sorts=CATEGORY_SORTS)
+    orm = ProductFilter(QueryDict("sort=price&in_stock=on"), queryset=lambda: products_in_category(subtree_ids),
+                        attributes=[organic], brand_facets=facets, sorts=CATEGORY_SORTS)
+
+    source = category_page_source(subtree_ids, listing.plain_filters(), SORTS["price"], lambda: listing.qs)
+
+    assert isinstance(source, CategoryIds)
+    assert page_and_total(source, 0, 5) == page_and_total(IdsFirst(orm.qs, SORTS["price"]), 0, 5)
+
+
+def test_a_ticked_yes_no_attribute_keeps_the_orms_query(shelf):
+    subtree_ids, facets = shelf
+    organic = AttributeFactory(code="organic", name="有机", kind="boolean")
+    listing = ProductFilter(QueryDict("a_organic=on"), queryset=lambda: products_in_category(subtree_ids),
+                            attributes=[organic], brand_facets=facets, sorts=CATEGORY_SORTS)
+
+    assert listing.plain_filters() is None
+
+
 def test_a_category_page_filtered_by_brand_price_and_stock_lists_what_they_ask_for(client, shelf):
     client.get("/c/drinks/")  # the category, its facets and attributes: shared by every filter combination
 
