@@ -78,6 +78,42 @@ def cards_by_ids(ids: list[int]) -> list[Product]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+class PageCards:
+    """A listing page's products as their ids, each read only when more than its cached card is wanted.
+
+    ``{% product_cards %}`` draws a card from the card cache when another listing drew it already (about
+    half of a cold listing's cards) and asks ``read`` only for the others, so their rows are neither fetched
+    nor built. Anything else that looks at the page gets all its products, read once (``cards_by_ids``).
+    The ids must come from a query that chose the products shoppers see, as a listing's own query does.
+    """
+
+    def __init__(self, ids: list[int]):
+        self.ids = list(ids)
+
+    @cached_property
+    def products(self) -> list[Product]:
+        return cards_by_ids(self.ids)
+
+    def read(self, ids: list[int]) -> list[Product]:
+        """The visible products among ``ids``, in their order, with their card data."""
+        if "products" in self.__dict__:
+            by_id = {product.pk: product for product in self.products}
+            return [by_id[pk] for pk in ids if pk in by_id]
+        return cards_by_ids(ids)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __iter__(self):
+        return iter(self.products)
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def __getitem__(self, index):
+        return self.products[index]
+
+
 class IdsFirst:
     """Sorted products for a Paginator: a page's ids first, then only that page's rows with their card data.
 
@@ -88,9 +124,9 @@ class IdsFirst:
     by expressions no index serves, so PostgreSQL reads the subtree's entries of the covering index
     product_category_brand (an index-only scan, a few ms even for the biggest category) and sorts
     only ids and sort keys, counting them in the same query (``read_ahead``, as ``listing_page``
-    does); the page's 24 rows are then read by primary key in a second query
-    (``cards_by_ids``, one fixed SQL text: cheaper in Python than the ORM's one query with the ids
-    as a subquery).
+    does); the page's rows are then read by primary key in a second query (``cards_by_ids``, one
+    fixed SQL text: cheaper in Python than the ORM's one query with the ids as a subquery), and
+    only those whose cards are not cached (``PageCards``).
     """
 
     def __init__(self, products, order: tuple[str, ...]):
@@ -129,13 +165,13 @@ class IdsFirst:
         with_total = self._ordered().annotate(total=Window(Count("*"))).values_list("pk", "total")
         return list(with_total[offset:offset + limit])
 
-    def __getitem__(self, index: slice) -> list[Product]:
+    def __getitem__(self, index: slice) -> "PageCards":
         ahead = self._read_ahead
         if ahead and ahead[0] == index.start and index.stop - index.start <= len(ahead[1]):
             ids = ahead[1][: index.stop - index.start]
         else:
             ids = list(self._ordered().values_list("pk", flat=True)[index])
-        return cards_by_ids(ids)
+        return PageCards(ids)
 
     def _ordered(self) -> QuerySet[Product]:
         return self.products.order_by(*[_unindexed(key) for key in self.order])

@@ -136,7 +136,7 @@ class SearchListing(Listing):
             return super().page
         page = Paginator(ordered, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
         # Cards need neither the rank nor an order from the database (the page is already in order).
-        page.object_list = selectors.cards_by_ids([candidate.pk for candidate in page.object_list])
+        page.object_list = selectors.PageCards([candidate.pk for candidate in page.object_list])
         return page
 
 

@@ -6,9 +6,10 @@ data and whatever marketing shows on it (badges, promotional prices), all of
 which bump the catalogue version when they change. So a card is cached on its
 own, keyed by product id, catalogue version and language (``page_key``), and a
 listing that misses its page fragment still reuses the cards other listings
-rendered. Misses are fetched in one ``get_many`` and stored in one ``set_many``;
-their first pictures come with the listing's own query (``with_card_data``), or
-else in one query for all the missing cards.
+rendered. Cards are fetched in one ``get_many`` and misses stored in one ``set_many``;
+a listing's page (catalog.selectors.PageCards) reads the rows of its missing cards
+only. Their first pictures come with the listing's own query (``with_card_data``),
+or else in one query for all the missing cards.
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 
 from catalog.cache import TIMEOUT, page_key, pages_cache
 from catalog.models import ProductImage, Variant
+from catalog.selectors import PageCards
 from catalog.templatetags.product_reviews import stars
 from shop.markup import esc
 from shop.money import format_money
@@ -33,13 +35,18 @@ CARD_TEMPLATE = "catalog/_product_card.html"
 
 @register.simple_tag
 def product_cards(products) -> str:
-    products = list(products)
-    if not products:
+    """``products``: a list of products, or a listing's PageCards, whose rows are read only for missing cards."""
+    if isinstance(products, PageCards):
+        ids, read = products.ids, products.read
+    else:
+        by_id = {product.pk: product for product in products}
+        ids, read = list(by_id), lambda wanted: [by_id[pk] for pk in wanted]
+    if not ids:
         return ""
-    keys = {product.pk: page_key("card", product.pk) for product in products}
+    keys = {pk: page_key("card", pk) for pk in ids}
     pages = pages_cache()
     found = pages.get_many(list(keys.values()))
-    missing = [product for product in products if keys[product.pk] not in found]
+    missing = read([pk for pk in ids if keys[pk] not in found])
     if missing:
         _attach_card_images(missing)
         _mark_price_ranges(missing)
@@ -47,7 +54,8 @@ def product_cards(products) -> str:
         rendered = {keys[product.pk]: card.render({"product": product}) for product in missing}
         pages.set_many(rendered, TIMEOUT)
         found.update(rendered)
-    return mark_safe("".join(found[keys[product.pk]] for product in products))
+    # A product the read did not find (no longer visible) has no card.
+    return mark_safe("".join(found[keys[pk]] for pk in ids if keys[pk] in found))
 
 
 @register.simple_tag

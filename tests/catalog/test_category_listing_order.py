@@ -76,7 +76,7 @@ def test_a_category_page_reads_its_ids_by_expressions_no_single_column_index_ser
     source = sorted_page_source(visible_products().filter(category_id__in=subtree), SORTS["new"])
 
     with CaptureQueriesContext(connection) as captured:
-        products = source[0:8]
+        products = list(source[0:8])
 
     assert [product.slug for product in products] == [
         product.slug for product in with_card_data(visible_products().filter(category_id__in=subtree))

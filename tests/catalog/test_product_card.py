@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from catalog.selectors import cards_by_ids
+from catalog.models import Product
+from catalog.selectors import PageCards, cards_by_ids
 from catalog.templatetags.product_cards import CardImage, product_card, product_cards
 from tests.factories import BrandFactory, ProductFactory
 
@@ -84,3 +85,57 @@ def test_a_listings_cards_come_out_in_the_listings_order():
 
     assert html.index("商品2") < html.index("商品0") < html.index("商品1")
     assert html.count('<li class="product-card">') == 3
+
+
+class CountingPage(PageCards):
+    """A listing page that records which ids it was asked to read."""
+
+    def __init__(self, ids):
+        super().__init__(ids)
+        self.reads = []
+
+    def read(self, ids):
+        self.reads.append(list(ids))
+        return super().read(ids)
+
+
+def test_a_listing_page_reads_the_rows_of_its_uncached_cards_only():
+    products = [ProductFactory(name=f"商品{i}") for i in range(4)]
+    product_cards(PageCards([products[0].pk, products[2].pk]))  # another listing drew these two
+
+    page = CountingPage([product.pk for product in products])
+    html = product_cards(page)
+
+    assert page.reads == [[products[1].pk, products[3].pk]]
+    assert [html.index(f"商品{i}") for i in range(4)] == sorted(html.index(f"商品{i}") for i in range(4))
+
+
+def test_a_listing_page_whose_cards_are_all_cached_reads_no_product_row(django_assert_num_queries):
+    products = [ProductFactory(name=f"商品{i}") for i in range(3)]
+    ids = [product.pk for product in products]
+    product_cards(PageCards(ids))
+
+    with django_assert_num_queries(0):
+        html = product_cards(PageCards(list(reversed(ids))))
+
+    assert html.index("商品2") < html.index("商品1") < html.index("商品0")
+
+
+def test_a_product_hidden_before_its_card_is_read_has_no_card():
+    shown, hidden = ProductFactory(name="上架"), ProductFactory(name="下架")
+    page = PageCards([shown.pk, hidden.pk])
+    Product.objects.filter(pk=hidden.pk).update(is_published=False)
+
+    html = product_cards(page)
+
+    assert "上架" in html and "下架" not in html
+
+
+def test_a_listing_page_looked_at_as_products_reads_them_once_in_its_order(django_assert_num_queries):
+    products = [ProductFactory() for _ in range(3)]
+    page = PageCards([products[1].pk, products[0].pk, products[2].pk])
+
+    with django_assert_num_queries(1):
+        assert [product.pk for product in page] == [products[1].pk, products[0].pk, products[2].pk]
+        assert len(page) == 3 and page[0].pk == products[1].pk
+    assert page and not PageCards([])
