@@ -5,6 +5,7 @@ price of 1e999) makes that one filter invalid: it is ignored and its
 error is shown, the rest still apply.
 """
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -12,6 +13,8 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import QueryDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -83,6 +86,27 @@ class ActiveFilter:
     remove_query: str
 
 
+class FieldsSharingChoices(dict):
+    """A form class's fields, copied for each form as Django copies them except that a choice field's choices
+    are shared, not deep-copied.
+
+    Every form copies its class's fields before it binds data (``BaseForm.__init__``). A listing's brand and
+    attribute filters carry dozens of choices, pairs of strings nothing changes once the class is built, and
+    copying them one by one was most of building the filter form on a cold category or search page.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, field in self.items():
+            if isinstance(field, forms.ChoiceField):
+                copied = forms.Field.__deepcopy__(field, memo)  # the field, its widget, messages and validators
+                copied._choices = copy.copy(field._choices)  # the list, not its (immutable) pairs
+                copies[name] = copied
+            else:
+                copies[name] = copy.deepcopy(field, memo)
+        return copies
+
+
 class ProductFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -91,6 +115,14 @@ class ProductFilterForm(forms.Form):
             # Said out loud instead of silently finding nothing; the lowest price still applies.
             self.add_error("price_max", _("The highest price is below the lowest price: raise it or clear one of them."))
         return data
+
+
+def _attribute_field_names(attribute: Attribute) -> list[str]:
+    """The filter fields of an attribute: one for a choice or yes/no, a lowest and a highest for a number."""
+    name = f"a_{attribute.code}"
+    if attribute.kind in (Attribute.Kind.CHOICE, Attribute.Kind.BOOLEAN):
+        return [name]
+    return [f"{name}_min", f"{name}_max"]
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -109,50 +141,66 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         form = ProductFilterForm
 
-    def __init__(self, data=None, queryset=None, *, attributes=(), brand_facets=(), sorts=(), **kwargs):
+    def __init__(self, data=None, queryset=None, *, attributes=(), brand_facets=(), sorts=(), request=None,
+                 prefix=None):
+        # What django-filter's own __init__ sets, but for its filters: a copy of the declared ones with this
+        # listing's brands, sorts and attributes is built only when asked for (``filters``). A listing whose
+        # form class is built already (``get_form_class``) and whose page comes from the fixed queries
+        # (catalog.listing_query, a search's candidates) needs none; building them was a twentieth of a cold
+        # category page's Python.
         # ``queryset`` may be a callable that builds it, called on the first read of ``qs``: a search page
         # without filters is answered from its candidates and never needs it (building it cost 5% of the page).
         self._build_queryset = queryset if callable(queryset) else None
-        super().__init__(data, queryset if self._build_queryset is None else Product.objects.all(), **kwargs)
-        self.filters["brand"].extra["choices"] = [
-            (facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in brand_facets
+        self.queryset = Product.objects.all() if queryset is None or self._build_queryset else queryset
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.request = request
+        self.form_prefix = prefix
+        self.brand_facets = list(brand_facets)
+        self.sorts = list(sorts)
+        self.attribute_fields: list[tuple[Attribute, list[str]]] = [
+            (attribute, _attribute_field_names(attribute)) for attribute in attributes
         ]
-        self.filters["sort"].extra["choices"] = [(key, SORT_LABELS[key]) for key in sorts]
-        self.attribute_fields: list[tuple[Attribute, list[str]]] = []
-        for attribute in attributes:
-            self.attribute_fields.append((attribute, self._add_attribute_filters(attribute)))
 
-    def _add_attribute_filters(self, attribute: Attribute) -> list[str]:
+    @cached_property
+    def filters(self) -> dict[str, django_filters.Filter]:
+        filters = copy.deepcopy(self.base_filters)
+        filters["brand"].extra["choices"] = [
+            (facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in self.brand_facets
+        ]
+        filters["sort"].extra["choices"] = [(key, SORT_LABELS[key]) for key in self.sorts]
+        for attribute, _names in self.attribute_fields:
+            filters.update(self._attribute_filters(attribute))
+        for filter_ in filters.values():
+            filter_.model = Product
+            filter_.parent = self
+        return filters
+
+    def _attribute_filters(self, attribute: Attribute) -> dict[str, django_filters.Filter]:
+        """The filters of one attribute, under the names ``_attribute_field_names`` gives."""
         name = f"a_{attribute.code}"
         if attribute.kind == Attribute.Kind.CHOICE:
-            self.filters[name] = django_filters.MultipleChoiceFilter(
+            return {name: django_filters.MultipleChoiceFilter(
                 label=attribute.name,
                 choices=[(option.slug, option.value) for option in attribute.options.all()],
                 method=self._choice_method(attribute),
                 widget=forms.CheckboxSelectMultiple,
-            )
-            return [name]
+            )}
         if attribute.kind == Attribute.Kind.BOOLEAN:
-            self.filters[name] = django_filters.BooleanFilter(
+            return {name: django_filters.BooleanFilter(
                 label=attribute.name, method=self._boolean_method(attribute), widget=widgets.CheckboxInput
-            )
-            return [name]
+            )}
         unit = f" ({attribute.unit})" if attribute.unit else ""
-        self.filters[f"{name}_min"] = django_filters.NumberFilter(
-            label=_("%(name)s from") % {"name": attribute.name} + unit,
-            method=self._number_method(attribute, "gte"),
-            widget=widgets.NumberInput,
-            min_value=Decimal("-999999999"),
-            max_value=Decimal("999999999"),
-        )
-        self.filters[f"{name}_max"] = django_filters.NumberFilter(
-            label=_("%(name)s to") % {"name": attribute.name} + unit,
-            method=self._number_method(attribute, "lte"),
-            widget=widgets.NumberInput,
-            min_value=Decimal("-999999999"),
-            max_value=Decimal("999999999"),
-        )
-        return [f"{name}_min", f"{name}_max"]
+        return {
+            f"{name}_{end}": django_filters.NumberFilter(
+                label=label % {"name": attribute.name} + unit,
+                method=self._number_method(attribute, lookup),
+                widget=widgets.NumberInput,
+                min_value=Decimal("-999999999"),
+                max_value=Decimal("999999999"),
+            )
+            for end, lookup, label in (("min", "gte", _("%(name)s from")), ("max", "lte", _("%(name)s to")))
+        }
 
     @staticmethod
     def _values(attribute: Attribute, **lookup):
@@ -176,16 +224,25 @@ class ProductFilter(django_filters.FilterSet):
 
         django-filter builds a new class, with a new field for every filter, on each listing it validates;
         on a cold category or search page that was about a twentieth of its Python. The fields depend only
-        on the filters' kinds, labels and choices (the category's attributes, its brand facets, the page's
-        sorts) and the language, which the key holds with the catalogue version; every form copies the
-        class's fields before it binds data, so sharing the class shares nothing a request changes.
+        on the page's sorts, its brand facets and the attributes (their kinds, names, units and options),
+        and the language, which the key holds with the catalogue version. The key is read from those
+        directly, so a listing whose class is built needs no filters. Every form copies the class's fields
+        before it binds data, so sharing the class shares nothing a request changes.
         """
-        shape = [
-            (name, type(filter_).__name__, str(filter_.label),
-             [(str(value), str(label)) for value, label in filter_.extra.get("choices", ())])
-            for name, filter_ in self.filters.items()
-        ]
-        return cached(page_key("filter-form", *shape), super().get_form_class, in_cache=objects_cache())
+        shape = (
+            self.sorts,
+            [(facet["brand__slug"], facet["brand__name"], facet["count"]) for facet in self.brand_facets],
+            [(attribute.pk, attribute.code, attribute.kind, attribute.name, attribute.unit,
+              [(option.slug, option.value) for option in attribute.options.all()]
+              if attribute.kind == Attribute.Kind.CHOICE else ())
+             for attribute, _names in self.attribute_fields],
+        )
+        return cached(page_key("filter-form", *shape), self._build_form_class, in_cache=objects_cache())
+
+    def _build_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields = FieldsSharingChoices(form_class.base_fields)
+        return form_class
 
     @property
     def qs(self) -> QuerySet:
@@ -251,7 +308,7 @@ class ProductFilter(django_filters.FilterSet):
             fields = []
             for name in names:
                 bound = self.form[name]
-                many = isinstance(self.filters[name], django_filters.MultipleChoiceFilter)
+                many = isinstance(bound.field, forms.MultipleChoiceField)
                 fields.append((bound, self.checkbox_options(name) if many else None))
             fieldsets.append((attribute, fields))
         return fieldsets

@@ -6,8 +6,8 @@ from django.utils import translation
 
 from catalog.cache import bump_catalog_version
 from catalog.filters import ProductFilter
-from catalog.models import Attribute, Product
-from tests.factories import AttributeFactory, AttributeOptionFactory
+from catalog.models import Attribute, Product, ProductAttributeValue
+from tests.factories import AttributeFactory, AttributeOptionFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,38 @@ def test_a_catalogue_change_builds_the_class_again():
     before = type(product_filter().form)
     bump_catalog_version()
     assert type(product_filter().form) is not before
+
+
+def test_a_listing_of_a_shape_seen_before_validates_its_form_without_building_its_filters():
+    weight = AttributeFactory(code="weight", name="净含量", kind=Attribute.Kind.NUMBER, unit="g")
+    product_filter(attributes=[weight]).form  # the class of this shape is built
+
+    listing = product_filter("brand=xihu&a_weight_min=100", attributes=[weight])
+
+    assert listing.form.is_valid() and listing.form.cleaned_data["a_weight_min"] == 100
+    assert listing.plain_filters() is None  # an attribute is in use
+    assert "filters" not in listing.__dict__
+
+
+def test_the_filters_built_for_the_database_apply_the_attribute_asked_for():
+    weight = AttributeFactory(code="weight", name="净含量", kind=Attribute.Kind.NUMBER, unit="g")
+    heavy, light = ProductFactory(name="大包"), ProductFactory(name="小包")
+    ProductAttributeValue.objects.create(product=heavy, attribute=weight, value_number=500)
+    ProductAttributeValue.objects.create(product=light, attribute=weight, value_number=50)
+
+    listing = product_filter("a_weight_min=100", attributes=[weight])
+
+    assert list(listing.qs) == [heavy]
+    assert listing.filters["a_weight_min"].parent is listing
+
+
+def test_forms_of_one_class_have_their_own_fields_widgets_and_choice_lists():
+    first, second = product_filter().form, product_filter().form
+    mine, theirs = first.fields["brand"], second.fields["brand"]
+
+    mine.choices = [*mine.choices, ("huiyuan", "汇源 (1)")]
+    mine.widget.attrs["class"] = "changed"
+
+    assert mine is not theirs and mine.widget is not theirs.widget
+    assert list(theirs.choices) == [("xihu", "西湖 (3)")] and "class" not in theirs.widget.attrs
+    assert list(product_filter().form.fields["brand"].choices) == [("xihu", "西湖 (3)")]
