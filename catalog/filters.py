@@ -165,9 +165,7 @@ class ProductFilter(django_filters.FilterSet):
     @cached_property
     def filters(self) -> dict[str, django_filters.Filter]:
         filters = copy.deepcopy(self.base_filters)
-        filters["brand"].extra["choices"] = [
-            (facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in self.brand_facets
-        ]
+        filters["brand"].extra["choices"] = self._brand_choices()
         filters["sort"].extra["choices"] = [(key, SORT_LABELS[key]) for key in self.sorts]
         for attribute, _names in self.attribute_fields:
             filters.update(self._attribute_filters(attribute))
@@ -224,14 +222,14 @@ class ProductFilter(django_filters.FilterSet):
 
         django-filter builds a new class, with a new field for every filter, on each listing it validates;
         on a cold category or search page that was about a twentieth of its Python. The fields depend only
-        on the page's sorts, its brand facets and the attributes (their kinds, names, units and options),
-        and the language, which the key holds with the catalogue version. The key is read from those
-        directly, so a listing whose class is built needs no filters. Every form copies the class's fields
-        before it binds data, so sharing the class shares nothing a request changes.
+        on the page's sorts and the attributes (their kinds, names, units and options), and the language,
+        which the key holds with the catalogue version. The key is read from those directly, so a listing
+        whose class is built needs no filters. The brands, which differ with every search's words, are
+        given to each form instead (``form``). Every form copies the class's fields before it binds data,
+        so sharing the class shares nothing a request changes.
         """
         shape = (
             self.sorts,
-            [(facet["brand__slug"], facet["brand__name"], facet["count"]) for facet in self.brand_facets],
             [(attribute.pk, attribute.code, attribute.kind, attribute.name, attribute.unit,
               [(option.slug, option.value) for option in attribute.options.all()]
               if attribute.kind == Attribute.Kind.CHOICE else ())
@@ -239,8 +237,22 @@ class ProductFilter(django_filters.FilterSet):
         )
         return cached(page_key("filter-form", *shape), self._build_form_class, in_cache=objects_cache())
 
+    @property
+    def form(self) -> forms.Form:
+        """The bound form (as django-filter's), its brand field offering this listing's brands and counts."""
+        if "_form" not in self.__dict__:
+            form_class = self.get_form_class()
+            form = form_class(self.data, prefix=self.form_prefix) if self.is_bound else form_class(prefix=self.form_prefix)
+            form.fields["brand"].choices = self._brand_choices()
+            self._form = form
+        return self._form
+
+    def _brand_choices(self) -> list[tuple[str, str]]:
+        return [(facet["brand__slug"], f'{facet["brand__name"]} ({facet["count"]})') for facet in self.brand_facets]
+
     def _build_form_class(self):
         form_class = super().get_form_class()
+        form_class.base_fields["brand"].choices = []  # each form is given its listing's brands (``form``)
         form_class.base_fields = FieldsSharingChoices(form_class.base_fields)
         return form_class
 

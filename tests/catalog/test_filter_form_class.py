@@ -29,12 +29,10 @@ def test_listings_of_the_same_shape_share_one_form_class_and_each_form_keeps_its
     assert first.form.fields["brand"] is not second.form.fields["brand"]
 
 
-def test_other_brand_facets_sorts_or_attributes_give_another_form_class():
+def test_other_sorts_or_attributes_give_another_form_class():
     origin = AttributeFactory(code="origin", name="产地", kind=Attribute.Kind.CHOICE)
     AttributeOptionFactory(attribute=origin, slug="yunnan", value="云南")
     base = type(product_filter().form)
-    other_brands = [{"brand__slug": "huiyuan", "brand__name": "汇源", "count": 1}]
-    assert type(product_filter(facets=other_brands).form) is not base
     assert type(product_filter(sorts=["relevance", "sales"]).form) is not base
     with_origin = product_filter("a_origin=yunnan", attributes=[origin])
     assert type(with_origin.form) is not base
@@ -101,3 +99,14 @@ def test_forms_of_one_class_have_their_own_fields_widgets_and_choice_lists():
     assert mine is not theirs and mine.widget is not theirs.widget
     assert list(theirs.choices) == [("xihu", "西湖 (3)")] and "class" not in theirs.widget.attrs
     assert list(product_filter().form.fields["brand"].choices) == [("xihu", "西湖 (3)")]
+
+
+def test_listings_with_other_brands_share_the_class_and_each_offers_its_own_brands():
+    other_brands = [{"brand__slug": "huiyuan", "brand__name": "汇源", "count": 1}]
+    mine, theirs = product_filter("brand=xihu"), product_filter("brand=xihu", facets=other_brands)
+
+    assert type(mine.form) is type(theirs.form)
+    assert mine.form.is_valid() and mine.form.cleaned_data["brand"] == ["xihu"]
+    assert not theirs.form.is_valid() and "brand" in theirs.form.errors
+    assert [option.label for option in theirs.checkbox_options_brand] == ["汇源 (1)"]
+    assert [option.label for option in mine.checkbox_options_brand] == ["西湖 (3)"]
