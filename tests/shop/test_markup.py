@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
 from catalog.filters import CheckboxOption
@@ -25,6 +25,12 @@ def test_html_format_writes_what_format_html_writes_positionally_and_by_name():
     assert html_format("<p>{a}{b}</p>", a=VALUES[0], b=mark_safe("<i>x</i>")) == format_html(
         "<p>{a}{b}</p>", a=VALUES[0], b=mark_safe("<i>x</i>")
     )
+
+
+def test_html_format_gives_markup_a_template_prints_as_it_is():
+    drawn = html_format("<b>{}</b>", "<i>")
+
+    assert isinstance(drawn, SafeString) and conditional_escape(drawn) == "<b>&lt;i&gt;</b>"
 
 
 def test_attributes_are_bare_when_true_left_out_when_false_or_none_and_escaped_otherwise():
