@@ -36,10 +36,14 @@ def option_choices(variants: list[Variant], selected: Variant) -> list[OptionCho
     chosen = {value.option_id: value for value in selected.option_values.all()}
     options: dict[int, Option] = {}
     values_of: dict[int, dict[str, None]] = {}
+    # Each variant's values, read once: every value of every option compares them all.
+    values_by_variant: list[tuple[Variant, dict[int, str]]] = []
     for variant in variants:
-        for value in variant.option_values.all():
+        values = variant.option_values.all()
+        for value in values:
             options.setdefault(value.option_id, value.option)
             values_of.setdefault(value.option_id, {})[value.value] = None
+        values_by_variant.append((variant, {value.option_id: value.value for value in values}))
 
     result = []
     for option in sorted(options.values(), key=lambda o: (o.position, o.name)):
@@ -47,8 +51,8 @@ def option_choices(variants: list[Variant], selected: Variant) -> list[OptionCho
         for value in values_of[option.pk]:
             wanted = {oid: v.value for oid, v in chosen.items()}
             wanted[option.pk] = value
-            exact = next((v for v in variants if _values(v) == wanted), None)
-            fallback = next(v for v in variants if _values(v).get(option.pk) == value)
+            exact = next((v for v, values in values_by_variant if values == wanted), None)
+            fallback = next(v for v, values in values_by_variant if values.get(option.pk) == value)
             chosen_value = chosen.get(option.pk)
             choices.append(
                 ValueChoice(
@@ -60,7 +64,3 @@ def option_choices(variants: list[Variant], selected: Variant) -> list[OptionCho
             )
         result.append(OptionChoices(option=option, values=choices))
     return result
-
-
-def _values(variant: Variant) -> dict[int, str]:
-    return {value.option_id: value.value for value in variant.option_values.all()}
