@@ -110,3 +110,18 @@ def test_listings_with_other_brands_share_the_class_and_each_offers_its_own_bran
     assert not theirs.form.is_valid() and "brand" in theirs.form.errors
     assert [option.label for option in theirs.checkbox_options_brand] == ["汇源 (1)"]
     assert [option.label for option in mine.checkbox_options_brand] == ["西湖 (3)"]
+
+
+def test_a_forms_copied_fields_keep_their_kind_messages_validators_and_widget_choices_to_themselves():
+    first, second = product_filter().form, product_filter().form
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert type(field) is type(other) and field is not other and field.widget is not other.widget, name
+        assert field.error_messages == other.error_messages and field.error_messages is not other.error_messages
+        assert field.validators == other.validators and field.validators is not other.validators
+
+    first.fields["sort"].widget.choices = []
+    first.fields["price_min"].validators.append(lambda value: None)
+
+    assert [value for value, _label in second.fields["sort"].widget.choices] == SORTS
+    assert len(second.fields["price_min"].validators) == len(product_filter().form.fields["price_min"].validators)
