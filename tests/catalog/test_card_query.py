@@ -8,8 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalog import card_query
+from catalog.cache import pages_cache
 from catalog.models import Product, ProductImage, Variant
-from catalog.selectors import cards_by_ids, products_by_ids_in_order, visible_products, with_card_data
+from catalog.selectors import PageCards, cards_by_ids, products_by_ids_in_order, visible_products, with_card_data
+from catalog.templatetags.product_cards import product_cards
 from tests.factories import BrandFactory, ProductFactory, ProductImageFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +152,24 @@ def test_cards_by_ids_sends_the_plain_text_where_preparing_is_off(products, monk
 
     assert [card.pk for card in cards] == ids
     assert [query["sql"][:7] for query in captured.captured_queries] == ["SELECT "]
+
+
+def test_a_card_drawn_from_what_it_shows_is_the_card_drawn_from_the_whole_row(products, django_assert_num_queries):
+    ids = [product.pk for product in products]
+    whole = product_cards(cards_by_ids(ids))
+    pages_cache().clear()  # the cards are drawn again
+
+    with django_assert_num_queries(1):  # the faces' read, nothing per card
+        faces = product_cards(PageCards(ids))
+
+    assert faces == whole and faces.count('<li class="product-card">') == 3
+
+
+def test_a_product_read_for_its_card_only_reads_the_rest_when_asked(products):
+    face = cards_by_ids([products[0].pk], faces_only=True)[0]
+
+    assert set(face.get_deferred_fields()) == {
+        field.attname for field in Product._meta.concrete_fields
+    } - set(card_query.CARD_FACE_FIELDS)
+    assert face.brand.name == products[0].brand.name and face.price_high == Decimal("19.90")
+    assert face.created_at == Product.objects.get(pk=face.pk).created_at  # a deferred field, read on demand
