@@ -51,8 +51,21 @@ CARD_FACE_FIELDS = (
 CARD_FACE_BRAND_FIELDS = ("id", "name")
 
 
-def _sql(product_skip=CARD_SKIPPED, brand_skip=()) -> str:
+def _skipped_but(model, kept) -> tuple[str, ...]:
+    return tuple(field.attname for field in fields(model) if field.attname not in kept)
+
+
+@cache
+def _skipped(faces: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The product's and the brand's columns left unread: with_card_data's, or all but a card's faces."""
+    if faces:
+        return _skipped_but(Product, CARD_FACE_FIELDS), _skipped_but(Brand, CARD_FACE_BRAND_FIELDS)
+    return CARD_SKIPPED, ()
+
+
+def _sql(faces: bool = False) -> str:
     """The statement's text: $1 the moment, $2 the ids."""
+    product_skip, brand_skip = _skipped(faces)
     return (
         f"SELECT {columns(Product, 'p', product_skip)}, {columns(Brand, 'b', brand_skip)}, {top_price_sql('p')},"
         f" i.name, i.alt_text"
@@ -61,27 +74,19 @@ def _sql(product_skip=CARD_SKIPPED, brand_skip=()) -> str:
     )
 
 
-def _skipped_but(model, kept) -> tuple[str, ...]:
-    return tuple(field.attname for field in fields(model) if field.attname not in kept)
-
-
-def _faces_sql() -> str:
-    return _sql(_skipped_but(Product, CARD_FACE_FIELDS), _skipped_but(Brand, CARD_FACE_BRAND_FIELDS))
-
-
 # Prepared: planning the lateral join and the subquery cost PostgreSQL ~2 ms a page, more than running them.
 STATEMENT = PreparedStatement("catalog_cards", _sql)
-FACES_STATEMENT = PreparedStatement("catalog_card_faces", _faces_sql)
+FACES_STATEMENT = PreparedStatement("catalog_card_faces", lambda: _sql(faces=True))
 
 
 @cache
 def _product_fields(faces: bool = False):
-    return fields(Product, _skipped_but(Product, CARD_FACE_FIELDS) if faces else CARD_SKIPPED)
+    return fields(Product, _skipped(faces)[0])
 
 
 @cache
 def _brand_fields(faces: bool = False):
-    return fields(Brand, _skipped_but(Brand, CARD_FACE_BRAND_FIELDS) if faces else ())
+    return fields(Brand, _skipped(faces)[1])
 
 
 def cards_in_one_query(ids: list[int], *, faces_only: bool = False) -> list[Product]:
