@@ -265,7 +265,9 @@ def product_detail(request, slug):
         head = selectors.head_of(loaded["product"])
         pages_cache().set(head_key, head, CACHE_TIMEOUT)
     variant = pick_variant(head.sellable_variants, request.GET.get("sku"))
-    product = SimpleLazyObject(lambda: loaded.get("product") or selectors.product_page(slug))
+    # On a cold page the product is at hand: the template reads it directly, not through a lazy proxy
+    # (each of its some hundred lookups would pass through the proxy's own methods).
+    product = loaded.get("product") or SimpleLazyObject(lambda: selectors.product_page(slug))
     recent_ids = [pk for pk in viewed_product_ids(request) if pk != head.pk]
 
     def images():
