@@ -5,7 +5,7 @@ from functools import cache
 from django.core.cache import caches
 from django.db import connection
 
-from catalog.fixed_sql import columns
+from catalog.fixed_sql import PreparedStatement, columns
 from stores.models import Stock, Store
 
 AVAILABILITY_SECONDS = 15
@@ -45,10 +45,14 @@ def _stock_rows(variant_id: int) -> list[tuple[int, int, Store]]:
     """(on hand, reserved, store) of the variant in each active store, by store priority.
 
     One fixed SQL text rather than a queryset: every cold product page asks, and the ORM's building
-    and compiling of the query cost three times the query itself (plain SQL, so SQLite runs it too).
+    and compiling of the query cost three times the query itself. On PostgreSQL it is prepared once per
+    connection (planning the join cost about a third of running it); the same text runs on SQLite.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_stock_rows_sql(), [variant_id])
+        if connection.vendor == "postgresql":
+            STOCK_ROWS.execute(cursor, [variant_id])
+        else:
+            cursor.execute(_stock_rows_sql(), [variant_id])
         rows = cursor.fetchall()
     names = [field.attname for field in Store._meta.concrete_fields]
     return [(on_hand, reserved, Store.from_db(connection.alias, names, store)) for on_hand, reserved, *store in rows]
@@ -64,6 +68,9 @@ def _stock_rows_sql() -> str:
         f" ON st.id = s.{quote(stock.get_field('store').column)}"
         f" WHERE s.{quote(stock.get_field('variant').column)} = %s AND st.is_active ORDER BY st.priority, st.code"
     )
+
+
+STOCK_ROWS = PreparedStatement("stores_stock_rows", _stock_rows_sql)
 
 
 # --- who works where ---------------------------------------------------------------------

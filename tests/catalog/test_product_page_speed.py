@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog import selectors
 from catalog.cache import bump_catalog_version
-from catalog.models import Attribute, Option, OptionValue, ProductAttributeValue, ProductImage, Variant
+from catalog.models import Attribute, Option, OptionValue, Product, ProductAttributeValue, ProductImage, Variant
 from catalog.product_page_query import product_page_in_one_query
 from catalog.services import refresh_product_summary
 from tests.factories import (
@@ -188,7 +188,17 @@ def test_a_cold_product_page_reads_the_product_and_its_lists_in_one_query(client
     # variant (stores); the flash-sale table, reloaded once per process after each catalogue change.
     assert len(captured) == 3, [q["sql"][:80] for q in captured.captured_queries]
     assert captured.captured_queries[0]["sql"].startswith("EXECUTE catalog_product_page")
+    assert captured.captured_queries[1]["sql"].startswith("EXECUTE stores_stock_rows")
 
+
+def test_a_cold_product_page_hands_its_template_the_loaded_product_not_a_lazy_one(client, rich_product):
+    bump_catalog_version()
+    caches["pages"].clear()
+
+    response = client.get("/p/apple/")
+
+    assert type(response.context["product"]) is Product
+    assert response.context["product"].pk == rich_product.pk
 
 
 def test_a_coupon_the_admin_offers_shows_on_product_pages_within_a_second(client, shopper):
