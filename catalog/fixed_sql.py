@@ -105,10 +105,15 @@ def may_prepare() -> bool:
 
     A pooler that hands each transaction another server connection (pgbouncer in transaction mode) loses
     prepared statements; such set-ups turn psycopg's own preparing off (``prepare_threshold`` None in the
-    database OPTIONS) and server-side cursors too, and so do we: the statements are then sent as plain text.
+    database OPTIONS) and server-side cursors too, and so do we: the statements are then sent as plain text,
+    as they are to a database other than PostgreSQL (SQLite, for the demo).
     """
     settings = connection.settings_dict
-    return settings["OPTIONS"].get("prepare_threshold", 5) is not None and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
+    return (
+        connection.vendor == "postgresql"
+        and settings["OPTIONS"].get("prepare_threshold", 5) is not None
+        and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
+    )
 
 
 class PreparedStatement:

@@ -1,6 +1,9 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stores.models import Stock, Store
+from stores.selectors import _stock_rows
 from tests.factories import ProductFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,20 @@ def test_the_product_page_lists_pickup_stores_that_have_the_chosen_variant(clien
     assert stores == ["徐汇店"]
     assert response.context["online_available"] == 7 + 2  # delivery sources: the warehouse and the stores
     assert "漕溪北路 1 号" in response.content.decode()
+
+
+@pytest.mark.parametrize("vendor, sent", [("postgresql", "EXECUTE stores_stock_rows"), ("sqlite", "SELECT ")])
+def test_the_stock_rows_are_prepared_on_postgresql_and_sent_as_text_to_other_databases(monkeypatch, vendor, sent):
+    variant = ProductFactory().variants.get()
+    Stock.objects.create(store=StoreFactory(name="徐汇店"), variant=variant, on_hand=4, reserved=1)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection, "vendor", vendor)  # the text is one both databases run
+
+    with CaptureQueriesContext(connection) as captured:
+        rows = _stock_rows(variant.pk)
+
+    assert [(on_hand, reserved, store.name) for on_hand, reserved, store in rows] == [(4, 1, "徐汇店")]
+    assert [query["sql"][: len(sent)] for query in captured.captured_queries] == [sent]
 
 
 def test_a_failed_low_stock_email_is_retried_later_not_lost(settings, django_user_model, monkeypatch):
