@@ -258,16 +258,16 @@ def product_detail(request, slug):
     # product with images, options, attributes and related products loads only on a miss.
     head_key = page_key("product-head", slug)
     head = pages_cache().get(head_key)
-    loaded = {}
     if head is None:
-        # A cold page needs the full product anyway: cut the head from it rather than query it too.
-        loaded["product"] = selectors.product_page(slug)
-        head = selectors.head_of(loaded["product"])
+        # A cold page needs the full product anyway: cut the head from it rather than query it too. The
+        # template then reads it directly, not through a lazy proxy (each of its some hundred lookups would
+        # pass through the proxy's own methods).
+        product = selectors.product_page(slug)
+        head = selectors.head_of(product)
         pages_cache().set(head_key, head, CACHE_TIMEOUT)
+    else:
+        product = SimpleLazyObject(lambda: selectors.product_page(slug))
     variant = pick_variant(head.sellable_variants, request.GET.get("sku"))
-    # On a cold page the product is at hand: the template reads it directly, not through a lazy proxy
-    # (each of its some hundred lookups would pass through the proxy's own methods).
-    product = loaded.get("product") or SimpleLazyObject(lambda: selectors.product_page(slug))
     recent_ids = [pk for pk in viewed_product_ids(request) if pk != head.pk]
 
     def images():

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog import selectors
 from catalog.cache import bump_catalog_version
-from catalog.models import Attribute, Option, OptionValue, Product, ProductAttributeValue, ProductImage, Variant
+from catalog.models import Attribute, Option, OptionValue, Product, ProductAttributeValue, Variant
 from catalog.product_page_query import product_page_in_one_query
 from catalog.services import refresh_product_summary
 from tests.factories import (
