@@ -326,6 +326,8 @@ CATALOG_IMAGE_MAX_PIXELS = env_int("CATALOG_IMAGE_MAX_PIXELS", 25_000_000, minim
 CATALOG_THUMBNAIL_SIZES = {"card": (400, 400), "detail": (900, 900)}
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24, minimum=1)
 CATALOG_RECENTLY_VIEWED = 8
+# What a product card shows from an app the catalogue must not import: f(product, at) -> (offer, flash sale).
+CATALOG_CARD_MARKS = "marketing.cards.card_marks"
 # Extra context for the product page from apps the catalogue must not import.
 CATALOG_PRODUCT_CONTEXT_PROVIDERS = ["stores.selectors.product_availability", "marketing.product_page.product_flash_and_group_context",
                                      "marketing.coupon_selectors.product_coupons_context",

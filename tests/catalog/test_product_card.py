@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
+from django.test import override_settings
 from django.utils import translation
 
 from catalog.models import Product
 from catalog.selectors import PageCards, cards_by_ids
-from catalog.templatetags.product_cards import CardImage, product_card, product_cards
+from catalog.templatetags.product_cards import CardImage, card_html, draw_card, product_cards
 from tests.factories import BrandFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +31,7 @@ def test_a_card_escapes_the_products_name_brand_and_picture_text():
     product = ProductFactory(name='<b>"茶"</b>', brand=BrandFactory(name="A&B"), price=Decimal("10.00"))
     product.card_image = CardImage(url='/media/x.jpg?a=1&b="2"', alt_text="")
 
-    html = product_card(product)
+    html = card_html(product)
 
     assert "<b>" not in html and "&lt;b&gt;&quot;茶&quot;&lt;/b&gt;" in html
     assert '<span class="brand">A&amp;B</span>' in html
@@ -38,7 +40,7 @@ def test_a_card_escapes_the_products_name_brand_and_picture_text():
 
 
 def test_a_card_without_a_picture_shows_the_empty_frame():
-    html = product_card(ProductFactory(brand=None))
+    html = card_html(ProductFactory(brand=None))
 
     assert '<span class="no-image" aria-hidden="true"></span>' in html
     assert 'class="brand"' not in html
@@ -47,7 +49,7 @@ def test_a_card_without_a_picture_shows_the_empty_frame():
 def test_a_card_shows_the_promotional_price_over_the_crossed_out_price_and_each_badge():
     product = ProductFactory(price=Decimal("50.00"), compare_at_price=Decimal("80.00"))
 
-    html = product_card(product, Offer(price=Decimal("40.00"), badges=("限时折扣", "满减")))
+    html = card_html(product, Offer(price=Decimal("40.00"), badges=("限时折扣", "满减")))
 
     assert '<span class="promo-price">¥40.00</span> <del>¥50.00</del>' in html
     assert "¥80.00" not in html
@@ -60,7 +62,7 @@ def test_a_card_says_from_for_a_price_range_and_crosses_out_the_compare_at_price
     product.has_price_range = True
 
     with translation.override("zh-hans"):
-        html = product_card(product)
+        html = card_html(product)
 
     assert '<span class="price">¥1,234.50 起 <del>¥2,000.00</del></span>' in html
 
@@ -69,13 +71,37 @@ def test_a_card_shows_the_flash_sale_sold_out_and_review_count_in_the_shoppers_l
     product = ProductFactory(is_in_stock=False, review_count=3, rating_average=Decimal("4.4"))
 
     with translation.override("en"):
-        english = product_card(product, None, Flash(flash_price=Decimal("9.90")))
+        english = card_html(product, None, Flash(flash_price=Decimal("9.90")))
     with translation.override("zh-hans"):
-        chinese = product_card(product, None, Flash(flash_price=Decimal("9.90")))
+        chinese = card_html(product, None, Flash(flash_price=Decimal("9.90")))
 
     assert "Flash sale ¥9.90" in english and "Sold out" in english and "3 reviews" in english
     assert "★★★★☆" in english
     assert "Sold out" not in chinese and "3 reviews" not in chinese
+
+
+def fixed_marks(product, at):
+    """A CATALOG_CARD_MARKS that puts the same offer and flash sale on every card."""
+    return Offer(price=Decimal("7.00"), badges=("满减",)), Flash(flash_price=Decimal("5.00"))
+
+
+@override_settings(CATALOG_CARD_MARKS="tests.catalog.test_product_card.fixed_marks")
+def test_a_card_shows_the_marks_catalog_card_marks_gives_it_in_a_grid_and_in_the_card_template():
+    product = ProductFactory(name="红茶", price=Decimal("9.00"))
+
+    in_grid = product_cards([product])
+    from_template = render_to_string("catalog/_product_card.html", {"product": product})
+
+    for html in (in_grid, from_template, draw_card(product)):
+        assert '<span class="promo-price">¥7.00</span> <del>¥9.00</del>' in html
+        assert '<span class="badge promo">满减</span>' in html and "¥5.00" in html
+
+
+@override_settings(CATALOG_CARD_MARKS=None)
+def test_a_card_shows_no_marks_when_no_app_gives_them():
+    html = draw_card(ProductFactory(price=Decimal("9.00")))
+
+    assert '<span class="price">¥9.00</span>' in html and "badge" not in html
 
 
 def test_a_listings_cards_come_out_in_the_listings_order():
