@@ -106,13 +106,23 @@ class LivePromotion:
 @dataclass
 class PromotionTable:
     promotions: list[LivePromotion] = field(default_factory=list)
+    _last_running: tuple | None = field(default=None, repr=False, compare=False)
 
     def running(self, at: datetime, *, tier_id: int | None = None, members_only_too: bool = False) -> list[LivePromotion]:
-        """Promotions running at ``at``; tier-only ones only for a member of the tier (or all, for cards)."""
-        return [
+        """Promotions running at ``at``; tier-only ones only for a member of the tier (or all, for cards).
+
+        The last answer is kept: a grid asks the same question for each of its cards (one ``at`` for all).
+        """
+        asked = (at, tier_id, members_only_too)
+        last = self._last_running
+        if last is not None and last[0] == asked:
+            return last[1]
+        running = [
             p for p in self.promotions
             if p.is_running(at) and (members_only_too or p.is_open_to(tier_id))
         ]
+        self._last_running = (asked, running)  # one assignment: a thread reading it sees the old or the new pair
+        return running
 
 
 _lock = threading.Lock()

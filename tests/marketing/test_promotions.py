@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from marketing.live_promotions import card_offer, promotion_rules_for, promotion_table
+from marketing.live_promotions import LivePromotion, PromotionTable, card_offer, promotion_rules_for, promotion_table
 from marketing.models import Promotion, PromotionThreshold, PromotionUse
 from marketing.services.promotions import campaign_figures, set_promotions_active
 from members import services as member_services
@@ -196,3 +196,16 @@ def test_saving_a_promotion_moves_the_table_on_at_once(apples):
 
     campaign.delete()
     assert promotion_table().promotions == []
+
+
+def test_the_promotion_table_answers_each_moment_afresh_though_it_keeps_its_last_answer():
+    now = timezone.now()
+    ending = LivePromotion(rule=None, badge="满减", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(minutes=1),
+                           weekday=None, tier_ids=frozenset({7}), applies_to_all=True)
+    table = PromotionTable([ending])
+
+    assert table.running(now, members_only_too=True) == [ending]
+    assert table.running(now, members_only_too=True) == [ending]  # the kept answer
+    assert table.running(now) == []  # tier-only, and no tier asked for
+    assert table.running(now, tier_id=7) == [ending]
+    assert table.running(now + timedelta(minutes=2), members_only_too=True) == []
