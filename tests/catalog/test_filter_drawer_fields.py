@@ -48,3 +48,35 @@ def test_a_field_with_help_text_shows_it_escaped_as_the_template_does():
     drawn = filter_field(form["amount"])
     assert drawn == included(form["amount"])
     assert '<small class="help">&lt;最多&gt; 99</small>' in drawn and "has-error" in drawn
+
+
+def drawer(query: str, attributes) -> str:
+    listing = ProductFilter(QueryDict(query), queryset=Product.objects.all(), attributes=attributes,
+                            brand_facets=[], sorts=["new", "price"])
+    return render_to_string("catalog/_filters.html", {"filter": listing, "q": ""})
+
+
+def test_an_untouched_drawers_attribute_fields_are_drawn_once_and_a_filled_one_is_drawn_for_itself():
+    weight = AttributeFactory(code="weight", name="净含量", kind=Attribute.Kind.NUMBER, unit="g")
+    origin = AttributeFactory(code="origin", name="产地", kind=Attribute.Kind.CHOICE)
+    origin.options.create(value="山东", slug="shandong")
+    drawer("", [weight, origin])
+    weight.name = "重量"  # in memory only, as the catalogue version stays: a drawer drawn afresh would show it
+
+    # The drawer's form sends its empty fields too, which fill nothing.
+    again = drawer("sort=price&a_weight_min=&a_weight_max=", [weight, origin])
+    filled = drawer("a_weight_min=abc&a_origin=shandong", [weight, origin])
+
+    assert "净含量" in again and "重量" not in again
+    assert "重量" in filled and 'class="field has-error"' in filled
+    assert 'value="shandong" id="id_a_origin_0" checked' in filled
+    assert "checked" not in again.split("产地")[1]
+
+
+def test_a_drawer_offering_other_attributes_does_not_reuse_their_fields():
+    weight = AttributeFactory(code="weight", name="净含量", kind=Attribute.Kind.NUMBER)
+    volume = AttributeFactory(code="volume", name="容量", kind=Attribute.Kind.NUMBER)
+
+    drawer("", [weight])
+
+    assert "容量" in drawer("", [volume]) and "净含量" not in drawer("", [volume])
