@@ -349,6 +349,11 @@ class ProductFilter(django_filters.FilterSet):
             fieldsets.append((attribute, fields))
         return fieldsets
 
+    def query_fills(self, names) -> bool:
+        """Whether the query gives any of the fields ``names`` a value (an empty one, as a GET form sends for
+        a field left blank, fills nothing)."""
+        return any(value != "" for name in names for value in self.data.getlist(name))
+
     @property
     def attributes_untouched_key(self) -> str | None:
         """The page_key of the drawer's attribute fieldsets when the query fills none of their fields, else None.
@@ -357,8 +362,7 @@ class ProductFilter(django_filters.FilterSet):
         error): catalog/_filters.html draws them once per process, language and catalogue version. A search
         page offers every filterable attribute, and drawing their fields was about a tenth of a cold search.
         """
-        names = [name for _attribute, field_names in self.attribute_fields for name in field_names]
-        if any(value != "" for name in names for value in self.data.getlist(name)):
+        if self.query_fills(name for _attribute, names in self.attribute_fields for name in names):
             return None
         return page_key("filter-attributes-drawn", self.form_prefix or "",
                         *[attribute.pk for attribute, _names in self.attribute_fields])

@@ -124,8 +124,7 @@ class SearchListing(Listing):
         return brand_facets_of(self.candidates, brands_by_name())
 
     def _filters_in_use(self) -> bool:
-        fields = set(self.filter.form.fields) - {"sort"}
-        return any(value != "" for key in fields for value in self.request.GET.getlist(key))
+        return self.filter.query_fills(set(self.filter.form.fields) - {"sort"})
 
     @cached_property
     def page(self):
