@@ -356,7 +356,14 @@ def _postgres_match(terms: list[str], every_term: Q) -> Q:
     # Product.search_vector is stored and GIN-indexed (catalog/migrations/0004).
     tsquery = SearchQuery(_fts_query(terms), config=SEARCH_CONFIG, search_type="websearch")
     matches = Q(search_vector=tsquery)
-    return matches | every_term if _tests_substrings(terms) else matches
+    if not _tests_substrings(terms):
+        return matches
+    # The substring test first. The trigram index is lossy, so PostgreSQL tests each row it finds again,
+    # left to right: the search document sits in the row, while half the products' full-text vectors are
+    # large enough to be stored apart (TOAST). Tested first, the vector had to be fetched for nearly every
+    # match; now only for those the words' substrings miss (a stemmed "eggs" finding "egg"). A common
+    # word's read on the bench catalogue: a third of the buffers, 20-25 ms down to 14.
+    return every_term | matches
 
 
 def _tests_substrings(terms: list[str]) -> bool:

@@ -39,7 +39,8 @@ def visible_match_sql(terms: list[str], fts_query: str | None, substrings: bool,
         return f"{visible} AND ({every_term})", [now, now, *substring_params]
     fts = f"p.search_vector @@ websearch_to_tsquery('{config}'::regconfig, %s)"
     if substrings:
-        return f"{visible} AND ({fts} OR ({every_term}))", [now, now, fts_query, *substring_params]
+        # The substrings first: see catalog.search._postgres_match.
+        return f"{visible} AND (({every_term}) OR {fts})", [now, now, *substring_params, fts_query]
     return f"{visible} AND {fts}", [now, now, fts_query]
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import search, search_sql
@@ -73,3 +74,25 @@ def test_a_search_of_the_visible_catalogue_answers_from_the_fixed_read(client, c
     assert page.status_code == 200
     shown = {product.name for product in page.context["listing"].page.object_list}
     assert shown and all("有机" in name for name in shown) and "有机 hidden" not in shown
+
+
+def test_a_word_whose_substring_misses_is_still_found_by_its_stem_in_both_reads(catalogue):
+    runner = ProductFactory(name="Trail running shoes")
+
+    for columns in (fixed_columns("runs"), orm_columns("runs")):
+        assert runner.pk in columns[0]
+
+
+@pytest.mark.parametrize("query", ["organic", "polo shirt", "sku_ab"])
+def test_both_reads_test_the_words_substrings_before_the_stored_full_text_vector(query):
+    # The trigram index is lossy: PostgreSQL tests each row it finds again, left to right, and the search
+    # document is in the row while a large vector is stored apart (TOAST).
+    terms = search.clean_query(query).split()
+    every_term = Q()
+    for term in terms:
+        every_term &= Q(search_document__contains=term)
+    orm = str(Product.objects.filter(search._postgres_match(terms, every_term)).query)
+    fixed, _ = search_sql.visible_match_sql(terms, search._fts_query(terms), True, config=search.SEARCH_CONFIG)
+
+    for sql in (orm, fixed):
+        assert sql.index("LIKE") < sql.index("@@")
