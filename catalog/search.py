@@ -236,16 +236,19 @@ def _from_columns(columns: tuple) -> list[Candidate]:
 
 
 def _rank(query: str) -> Case:
-    """2 when the name holds the whole query, 1 when it holds every word, else 0."""
+    """2 when the name holds the whole query, 1 when it holds every word, else 0.
+
+    A query of one word is its only word: the second test would repeat the first on every name the first
+    missed, so it is left out (PostgreSQL upper-cases each candidate's name for each test).
+    """
+    terms = query.split()[:MAX_TERMS]
+    whole = When(name__icontains=query, then=Value(2))
+    if terms == [query]:
+        return Case(whole, default=Value(0), output_field=IntegerField())
     every_term_in_name = Q()
-    for term in query.split()[:MAX_TERMS]:
+    for term in terms:
         every_term_in_name &= Q(name__icontains=term)
-    return Case(
-        When(name__icontains=query, then=Value(2)),
-        When(every_term_in_name, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    return Case(whole, When(every_term_in_name, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _newest_by_expression():

@@ -45,7 +45,10 @@ def visible_match_sql(terms: list[str], fts_query: str | None, substrings: bool,
 
 
 def rank_sql(query: str, terms: list[str]) -> tuple[str, list]:
-    """``catalog.search._rank``: 2 when the name holds the whole query, 1 when it holds every word, else 0."""
+    """``catalog.search._rank``: 2 when the name holds the whole query, 1 when it holds every word, else 0 (one
+    test for a query of one word)."""
+    if terms == [query]:
+        return "CASE WHEN UPPER(p.name::text) LIKE UPPER(%s) THEN 2 ELSE 0 END", [like_pattern(query)]
     every_term = " AND ".join(["UPPER(p.name::text) LIKE UPPER(%s)"] * len(terms))
     return (
         f"CASE WHEN UPPER(p.name::text) LIKE UPPER(%s) THEN 2 WHEN ({every_term}) THEN 1 ELSE 0 END",

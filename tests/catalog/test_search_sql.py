@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog import search, search_sql
 from catalog.models import Product
 from catalog.selectors import visible_products
+from catalog.services import refresh_product_summary
 from tests.factories import BrandFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +97,18 @@ def test_both_reads_test_the_words_substrings_before_the_stored_full_text_vector
 
     for sql in (orm, fixed):
         assert sql.index("LIKE") < sql.index("@@")
+
+
+@pytest.mark.parametrize("query, ranks", [
+    ("organic", {"Organic Soba Noodles": 2, "早餐谷物": 0}),
+    ("whole oats", {"Organic Whole Oats": 2, "早餐谷物": 0}),
+    ("oats whole", {"Organic Whole Oats": 1, "早餐谷物": 0}),
+])
+def test_a_name_holding_the_whole_query_ranks_two_every_word_one_else_nothing_in_both_reads(catalogue, query, ranks):
+    described = ProductFactory(name="早餐谷物", description="organic whole oats, rolled")
+    refresh_product_summary(product_ids=[described.pk])
+    names = dict(Product.objects.values_list("pk", "name"))
+
+    for pks, ranked in ((columns[0], columns[4]) for columns in (fixed_columns(query), orm_columns(query))):
+        found = {names[pk]: rank for pk, rank in zip(pks, ranked)}
+        assert {name: found.get(name) for name in ranks} == ranks
