@@ -130,6 +130,9 @@ if DATABASE_URL:
         }
     except ValueError as err:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {err}") from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that asks the socket first (shop/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "shop.postgresql"
 else:
     DATABASES = {
         "default": {
