@@ -44,7 +44,7 @@ def _test_settings(tmp_path_factory):
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         CELERY_TASK_ALWAYS_EAGER=True,
         STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "default": {"BACKEND": "shop.media_storage.MediaStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         # Each test starts with an empty cache; a shared Redis cache would leak between tests.
