@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router
 
+from catalog.fixed_sql import from_db
 from orders.models import Cart, CartLine
 from shop.sessions import read_user_with_session, user_row_read_with_session
 
@@ -91,7 +92,7 @@ class MemberBackend(AuthenticationBackend):
                 row = cursor.fetchone()
         if row is None:
             return None
-        user = model.from_db(alias, attnames, row[:-2])
+        user = from_db(model, attnames, row[:-2], alias)
         user.cart_pk, user.cart_units = row[-2:]
         if not self.user_can_authenticate(user):
             return None

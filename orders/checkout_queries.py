@@ -33,7 +33,7 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from catalog.fixed_sql import PreparedStatement, columns, fields
+from catalog.fixed_sql import PreparedStatement, columns, fields, from_db
 from catalog.models import (
     SEARCH_COLUMNS,
     Option,
@@ -104,8 +104,8 @@ def _lines_from(rows) -> list[tuple[Variant, int]]:
     after_product = after_variant + len(product_names)
     lines = []
     for row in rows:
-        variant = Variant.from_db(connection.alias, variant_names, row[1:after_variant])
-        variant.product = Product.from_db(connection.alias, product_names, row[after_variant:after_product])
+        variant = from_db(Variant, variant_names, row[1:after_variant])
+        variant.product = from_db(Product, product_names, row[after_variant:after_product])
         variant.on_sale, variant.options_label, variant.has_live_flash_sale = row[after_product:after_product + 3]
         lines.append((variant, row[0]))
     return lines
@@ -147,9 +147,9 @@ def _member_from(row) -> MemberProfile | None:
     if row is None:
         return None
     member_names = [f.attname for f in fields(MemberProfile)]
-    member = MemberProfile.from_db(connection.alias, member_names, row[: len(member_names)])
+    member = from_db(MemberProfile, member_names, row[: len(member_names)])
     tier_values, member.may_hold_usable_coupon = row[len(member_names):-1], row[-1]
-    member.tier = Tier.from_db(connection.alias, [f.attname for f in fields(Tier)], tier_values) if member.tier_id else None
+    member.tier = from_db(Tier, [f.attname for f in fields(Tier)], tier_values) if member.tier_id else None
     return member
 
 
