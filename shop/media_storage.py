@@ -1,10 +1,10 @@
 """The storage of uploaded files (product pictures): Django's file system storage, with a cheaper ``url``.
 
 Every card and product picture on a page asks the storage for its URL: Django quotes the name and joins
-it to MEDIA_URL with ``urljoin``, about 8 µs a picture, a page of cards drawing some twenty. The name,
-once quoted, is a relative path with no scheme, query or fragment (``filepath_to_uri`` quotes ``:``, ``?``
-and ``#``), so joining it to the base URL, which always ends in ``/``, is putting the two together; only
-``.`` and ``..`` segments would be resolved by ``urljoin``, and such names are left to it.
+it to MEDIA_URL with ``urljoin``, about 5 µs a picture (3 µs this way), a page of cards drawing some
+twenty. The name, once quoted, is a relative path with no scheme, query or fragment (``filepath_to_uri``
+quotes ``:``, ``?`` and ``#``), so joining it to the base URL, which always ends in ``/``, is putting the
+two together; only ``.`` and ``..`` segments would be resolved by ``urljoin``, and such names are left to it.
 """
 
 from django.core.files.storage import FileSystemStorage
