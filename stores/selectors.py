@@ -5,7 +5,7 @@ from functools import cache
 from django.core.cache import caches
 from django.db import connection
 
-from catalog.fixed_sql import PreparedStatement, columns
+from catalog.fixed_sql import PreparedStatement, columns, from_db
 from stores.models import Stock, Store
 
 AVAILABILITY_SECONDS = 15
@@ -52,7 +52,7 @@ def _stock_rows(variant_id: int) -> list[tuple[int, int, Store]]:
         STOCK_ROWS.execute(cursor, [variant_id])
         rows = cursor.fetchall()
     names = [field.attname for field in Store._meta.concrete_fields]
-    return [(on_hand, reserved, Store.from_db(connection.alias, names, store)) for on_hand, reserved, *store in rows]
+    return [(on_hand, reserved, from_db(Store, names, store)) for on_hand, reserved, *store in rows]
 
 
 @cache
