@@ -6,9 +6,8 @@ selected value, the exact-or-other link, the sold-out mark, the gallery's counte
 small part of that, in the markup catalog/product_detail.html always had. Every value shown is escaped.
 """
 
-from urllib.parse import quote
-
 from django import template
+from django.template.defaultfilters import urlencode
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -55,10 +54,9 @@ def product_options(groups) -> SafeString:
             if not choice.variant.is_in_stock:
                 classes += " unavailable"
             current = ' aria-current="true"' if choice.is_selected else ""
-            # As the urlencode filter quotes it.
-            sku = quote(choice.variant.sku, safe="/")
+            link = f"?sku={urlencode(choice.variant.sku)}#buy"
             values.append(
-                f'<li><a href="?sku={esc(sku)}#buy" data-variant-link class="{classes}"{current}>{esc(choice.value)}</a></li>'
+                f'<li><a href="{esc(link)}" data-variant-link class="{classes}"{current}>{esc(choice.value)}</a></li>'
             )
         parts.append(
             f'<div class="option-group">\n<span class="option-name">{esc(group.option.name)}</span>\n'
