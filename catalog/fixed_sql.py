@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 
 import psycopg
-from django.db import ProgrammingError, connection, models
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connection, connections, models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -70,12 +70,15 @@ def from_db(model, names: list[str], values: list, alias: str | None = None):
     the same as its attributes set directly: the fields not read stay deferred (read on first use, as
     the ORM's ``only()`` leaves them), and a foreign key's id is set with nothing cached to forget.
     """
+    # The reads run on ``django.db.connection``, the default database's: its alias without asking the proxy,
+    # whose every attribute is a lookup of the current connection (a few thousandths of a cold page).
+    alias = alias or DEFAULT_DB_ALIAS
     if model.from_db.__func__ is not _MODEL_FROM_DB or pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model.from_db(alias or connection.alias, names, values)
+        return model.from_db(alias, names, values)
     new = model.__new__(model)
     state = new._state = ModelState()
     state.adding = False
-    state.db = alias or connection.alias
+    state.db = alias
     new.__dict__.update(zip(names, values))
     return new
 
@@ -133,9 +136,10 @@ def may_prepare() -> bool:
     database OPTIONS) and server-side cursors too, and so do we: the statements are then sent as plain text,
     as they are to a database other than PostgreSQL (SQLite, for the demo).
     """
-    settings = connection.settings_dict
+    db = connections[DEFAULT_DB_ALIAS]  # django.db.connection's own wrapper, looked up once
+    settings = db.settings_dict
     return (
-        connection.vendor == "postgresql"
+        db.vendor == "postgresql"
         and settings["OPTIONS"].get("prepare_threshold", 5) is not None
         and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
     )
@@ -182,8 +186,9 @@ class PreparedStatement:
         text = self.sql()
         if not may_prepare():
             return _with_psycopg_placeholders(text, list(params))
-        connection.ensure_connection()
-        raw = connection.connection
+        db = connections[DEFAULT_DB_ALIAS]  # django.db.connection's own wrapper, looked up once
+        db.ensure_connection()
+        raw = db.connection
         if raw not in self._prepared_on:
             raw.execute(f"PREPARE {self.name} AS {_with_numbered_placeholders(text)}")
             self._prepared_on.add(raw)
