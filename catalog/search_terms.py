@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalog.cache import cached, page_key
 from catalog.models import SearchTerm
+from shop.redis_outage import incr_from
 
 RECENT_COOKIE = "recent_searches"
 RECENT_MAX = 10
@@ -44,12 +45,9 @@ def record_search(*, term: str, results: int | None) -> None:
     if not term:
         return
     day = timezone.localdate()
-    counts = cache  # shared: the worker that flushes them is another process
-    if not counts.add(_count_key(day, term), 0, COUNT_SECONDS):
-        try:
-            counts.incr(_count_key(day, term))
-        except ValueError:  # expired between add and incr: this one search goes uncounted
-            pass
+    # Shared: the worker that flushes the counts is another process. The counter starts at -1, so only
+    # the day's first search leaves it at 0, and that one writes the row (counted there) instead.
+    if incr_from(cache, _count_key(day, term), -1, COUNT_SECONDS) > 0:
         return
     _upsert(day, term, results)
 
