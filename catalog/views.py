@@ -18,8 +18,8 @@ from catalog.listing_query import category_page_source
 from catalog.recently_viewed import COOKIE as RECENTLY_VIEWED_COOKIE
 from catalog.recently_viewed import remember_product, viewed_product_ids
 from catalog.search import (
-    Candidate, among_candidates, brand_facets_of, brands_by_name, clean_query, sort_candidates,
-    visible_search_candidates,
+    CandidateColumns, among_candidates, brand_facets_of, brands_by_name, clean_query, sorted_pks,
+    visible_search_columns,
 )
 from catalog.variants import option_choices, pick_variant
 
@@ -114,14 +114,14 @@ class SearchListing(Listing):
         self.query = query
 
     @cached_property
-    def candidates(self) -> list[Candidate]:
-        return visible_search_candidates(self.query)
+    def candidates(self) -> CandidateColumns:
+        return visible_search_columns(self.query)
 
     def _matching_products(self):
         return among_candidates(selectors.visible_products(), self.query, self.candidates)
 
     def _brand_facets(self, products):
-        return brand_facets_of(self.candidates, brands_by_name())
+        return brand_facets_of(self.candidates.brand_ids, brands_by_name())
 
     def _filters_in_use(self) -> bool:
         return self.filter.query_fills(set(self.filter.form.fields) - {"sort"})
@@ -130,12 +130,12 @@ class SearchListing(Listing):
     def page(self):
         self.filter.form.is_valid()  # cleaned_data then holds the sort if it parsed, as in sorted_results
         sort = self.filter.form.cleaned_data.get("sort") or self.default_sort
-        ordered = None if self._filters_in_use() else sort_candidates(self.candidates, SORTS[sort])
+        ordered = None if self._filters_in_use() else sorted_pks(self.candidates, SORTS[sort])
         if ordered is None:
             return super().page
         page = Paginator(ordered, settings.CATALOG_PAGE_SIZE).get_page(self.request.GET.get("page"))
         # Cards need neither the rank nor an order from the database (the page is already in order).
-        page.object_list = selectors.PageCards([candidate.pk for candidate in page.object_list])
+        page.object_list = selectors.PageCards(list(page.object_list))
         return page
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.search import search_candidates, visible_search_candidates
+from catalog.search import CandidateColumns, search_candidates, sorted_pks, visible_search_candidates
 from catalog.selectors import visible_products
 from catalog.services import set_published
 from tests.factories import BrandFactory, ProductFactory
@@ -66,3 +66,26 @@ def test_an_empty_query_has_no_candidates_and_asks_nothing():
         assert visible_search_candidates("   ") == []
 
     assert len(captured) == 0
+
+
+@pytest.mark.parametrize("sort", ["relevance", "sales", "new", "price", "-price"])
+def test_a_plain_search_page_counts_facets_sorts_and_pages_its_candidates_without_building_one_each(
+    client, monkeypatch, sort
+):
+    brand = BrandFactory()
+    for n in range(5):
+        ProductFactory(name=f"有机燕麦 {n}", price=Decimal("10.00") + n % 2, brand=brand if n % 2 else None)
+    monkeypatch.setattr("catalog.search.Candidate._make", lambda *args: pytest.fail("a Candidate was built"))
+
+    response = client.get("/search/", {"q": "有机", "sort": sort})
+
+    assert response.status_code == 200
+    assert response.context["listing"].page.paginator.count == 5
+
+
+def test_the_ids_by_a_key_candidates_do_not_carry_are_left_to_the_database():
+    columns = CandidateColumns(((3, 2, 1), (None, None, None), (0, 0, 0), ("1.00", "2.00", "3.00"), (0, 0, 0)))
+    assert sorted_pks(columns, ("name", "id")) is None
+    assert sorted_pks(columns, ("price", "id")) == [3, 2, 1]
+    assert sorted_pks(columns, ("-price", "-id")) == [1, 2, 3]
+    assert sorted_pks(columns, ("-created_at", "-id")) == [3, 2, 1]  # the columns come newest first
