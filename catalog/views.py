@@ -1,5 +1,7 @@
 """Storefront pages of the catalogue: categories, products, search."""
 
+from functools import cache
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -325,6 +327,12 @@ def _newest_in_category(category_id: int, limit: int) -> list:
 def _provided_context(request, product, variant) -> dict:
     """Context from the apps named in CATALOG_PRODUCT_CONTEXT_PROVIDERS (stock, pick-up stores)."""
     context = {}
-    for path in settings.CATALOG_PRODUCT_CONTEXT_PROVIDERS:
-        context.update(import_string(path)(request, product, variant))
+    for provider in _providers(tuple(settings.CATALOG_PRODUCT_CONTEXT_PROVIDERS)):
+        context.update(provider(request, product, variant))
     return context
+
+
+@cache
+def _providers(paths: tuple[str, ...]) -> list:
+    """The provider functions, imported once per process (and again only if the setting changes)."""
+    return [import_string(path) for path in paths]

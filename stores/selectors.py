@@ -19,9 +19,11 @@ def product_availability(request, product, variant) -> dict:
     only inform the shopper, and checkout re-checks stock under lock.
     """
     if variant is None:
-        return {"pickup_stores": [], "online_available": 0}
+        return {"pickup_stores": (), "online_available": 0}
     key = f"stores:availability:{variant.pk}"
-    local = caches["pages"]  # this process's cache: a few seconds stale at most
+    # This process's cache, a few seconds stale at most, keeping the figures themselves: a pickle of them
+    # (their Store instances) cost more to make and to read back than the rest of this. Nobody changes them.
+    local = caches["objects"]
     figures = local.get(key)
     if figures is None:
         figures = _availability(variant)
@@ -38,7 +40,7 @@ def _availability(variant) -> dict:
             online += max(available, 0)
         if store.is_pickup_enabled and store.kind == Store.Kind.STORE and available > 0:
             pickup.append({"store": store, "available": available})
-    return {"pickup_stores": pickup, "online_available": online}
+    return {"pickup_stores": tuple(pickup), "online_available": online}
 
 
 def _stock_rows(variant_id: int) -> list[tuple[int, int, Store]]:
