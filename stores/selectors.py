@@ -21,9 +21,9 @@ def product_availability(request, product, variant) -> dict:
     if variant is None:
         return {"pickup_stores": (), "online_available": 0}
     key = f"stores:availability:{variant.pk}"
-    # This process's cache, a few seconds stale at most, keeping the figures themselves: a pickle of them
-    # (their Store instances) cost more to make and to read back than the rest of this. Nobody changes them.
-    local = caches["objects"]
+    # This process's cache: a few seconds stale at most. Not the objects cache, though a pickle costs more:
+    # one entry per product viewed would push out the few thousand shared objects it holds for listings.
+    local = caches["pages"]
     figures = local.get(key)
     if figures is None:
         figures = _availability(variant)

