@@ -128,7 +128,7 @@ def sends_statements_together(db=connection) -> bool:
     return db.vendor == "postgresql" and not db.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-def may_prepare() -> bool:
+def may_prepare(db=None) -> bool:
     """Whether statements may be prepared on the database connection.
 
     A pooler that hands each transaction another server connection (pgbouncer in transaction mode) loses
@@ -136,13 +136,18 @@ def may_prepare() -> bool:
     database OPTIONS) and server-side cursors too, and so do we: the statements are then sent as plain text,
     as they are to a database other than PostgreSQL (SQLite, for the demo).
     """
-    db = connections[DEFAULT_DB_ALIAS]  # django.db.connection's own wrapper, looked up once
+    db = db if db is not None else _default_db()
     settings = db.settings_dict
     return (
         db.vendor == "postgresql"
         and settings["OPTIONS"].get("prepare_threshold", 5) is not None
         and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
     )
+
+
+def _default_db():
+    """``django.db.connection``'s own wrapper: the proxy looks it up again on every attribute."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 class PreparedStatement:
@@ -184,9 +189,9 @@ class PreparedStatement:
         connection first if it has not got it, or the text itself where preparing is off. For callers that
         send several statements in one round trip."""
         text = self.sql()
-        if not may_prepare():
+        db = _default_db()
+        if not may_prepare(db):
             return _with_psycopg_placeholders(text, list(params))
-        db = connections[DEFAULT_DB_ALIAS]  # django.db.connection's own wrapper, looked up once
         db.ensure_connection()
         raw = db.connection
         if raw not in self._prepared_on:

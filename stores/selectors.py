@@ -19,7 +19,7 @@ def product_availability(request, product, variant) -> dict:
     only inform the shopper, and checkout re-checks stock under lock.
     """
     if variant is None:
-        return {"pickup_stores": (), "online_available": 0}
+        return {"pickup_stores": [], "online_available": 0}
     key = f"stores:availability:{variant.pk}"
     # This process's cache: a few seconds stale at most. Not the objects cache, though a pickle costs more:
     # one entry per product viewed would push out the few thousand shared objects it holds for listings.
@@ -40,7 +40,7 @@ def _availability(variant) -> dict:
             online += max(available, 0)
         if store.is_pickup_enabled and store.kind == Store.Kind.STORE and available > 0:
             pickup.append({"store": store, "available": available})
-    return {"pickup_stores": tuple(pickup), "online_available": online}
+    return {"pickup_stores": pickup, "online_available": online}
 
 
 def _stock_rows(variant_id: int) -> list[tuple[int, int, Store]]:
