@@ -173,7 +173,7 @@ def shared_object(key: str, build, timeout: int = TIMEOUT):
 CSRF_PLACEHOLDER = "__shop_csrf_token__"
 
 
-def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_hit=None):
+def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_hit=None, shared: bool = False):
     """Serve a page whole from the cache to visitors it cannot differ for.
 
     That is a guest with no session (so no cart, no messages): the page then
@@ -183,10 +183,16 @@ def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_
     the view would have done to the response (set that cookie). A response
     setting any other cookie is not cached.
 
+    ``shared`` keeps the page in the shared cache as well (settings.CACHES "shared_pages"), for pages dear to
+    draw that other visitors ask for again, reaching other web processes: search results and filtered
+    category listings. Other pages stay in this process's own cache.
+
     A page with a form renders ``{% csrf_token %}`` as CSRF_PLACEHOLDER (the
     context's ``csrf_token``); every response, cached or not, gets the
     visitor's own token swapped in.
     """
+
+    alias = "shared_pages" if shared else "pages"
 
     def decorate(view):
         @wraps(view)
@@ -194,12 +200,12 @@ def for_guests(*, seconds: int = TIMEOUT, vary_on_cookie: str | None = None, on_
             plain = request.method == "GET" and _is_plain_guest(request)
             cookie = request.COOKIES.get(vary_on_cookie, "") if vary_on_cookie else ""
             key = page_key("response", request.path, query_key(request), cookie)
-            content = pages_cache().get(key) if plain else None
+            content = caches[alias].get(key) if plain else None
             if content is None:
                 response = view(request, *args, **kwargs)
                 cacheable = response.status_code == 200 and not response.streaming
                 if plain and cacheable and set(response.cookies) <= {vary_on_cookie}:
-                    pages_cache().set(key, response.content, seconds)
+                    caches[alias].set(key, response.content, seconds)
             else:
                 response = HttpResponse(content)
                 if on_hit is not None:

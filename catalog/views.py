@@ -165,7 +165,7 @@ class CategoryListing(Listing):
 
 
 @require_GET
-@for_guests()
+@for_guests(shared=True)
 def category_detail(request, slug):
     category, ancestors, children, subtree_ids = shared_object(
         page_key("category", slug), lambda: selectors.category_page(slug)
@@ -222,7 +222,7 @@ def search(request):
     return response
 
 
-@for_guests()
+@for_guests(shared=True)
 def _search_results(request, query):
     listing = SearchListing(
         request,

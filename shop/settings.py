@@ -167,6 +167,12 @@ CACHES["pages"] = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 20000},
 }
+# Rendered search and category listings: this process's "pages" cache in front of the shared one, so a
+# listing drawn by one web process serves the others; the shared copy lasts two minutes at most.
+CACHES["shared_pages"] = {
+    "BACKEND": "catalog.process_cache.SharedPagesCache",
+    "OPTIONS": {"LOCAL": "pages", "SHARED": "default", "SHARED_SECONDS": 120},
+}
 # The same for what many pages share and only read, kept unpickled (see catalog/process_cache.py).
 CACHES["objects"] = {
     "BACKEND": "catalog.process_cache.ObjectsCache",

@@ -52,6 +52,7 @@ def _test_settings(tmp_path_factory):
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
             "pages": {"BACKEND": "catalog.process_cache.PagesCache", "LOCATION": "pages"},
             "objects": {"BACKEND": "catalog.process_cache.ObjectsCache", "LOCATION": "objects"},
+            "shared_pages": {"BACKEND": "catalog.process_cache.SharedPagesCache"},
         },
     )
     overrides.enable()

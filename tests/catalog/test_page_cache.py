@@ -151,3 +151,67 @@ def test_a_cached_product_page_gives_each_guest_a_working_csrf_token_of_their_ow
         assert response.status_code == 302
         assert guest.session["cart"] == {str(product.variants.get().pk): 1}
     assert tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize("url", ["/c/tea/?sort=price", "/search/?q=龙井"])
+def test_a_listing_drawn_by_one_web_process_is_served_whole_by_another(client, shelf, url):
+    from django.core.cache import caches
+
+    client.get(url)
+    caches["pages"].clear()  # another web process: none of this one's own memory, the same Redis
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    assert len(captured) == 0 and "西湖龙井" in page
+
+
+def test_a_member_gets_the_listing_another_process_drew_with_their_own_cart_badge(client, shelf, shopper):
+    from django.core.cache import caches
+    from django.test import Client
+
+    _, product = shelf
+    client.force_login(shopper)
+    client.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 2})
+    Client().get("/c/tea/?sort=price")  # a guest's visit draws the listing
+    caches["pages"].clear()
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/c/tea/?sort=price").content.decode()
+    assert len(captured) == 1  # the member's session with their user and cart badge; the listing is not read again
+    assert "西湖龙井" in page and 'badge-count">2<' in page and "Log in" not in page and "登录" not in page
+
+
+def test_a_product_saved_in_the_admin_shows_on_every_process_despite_their_shared_listings(client, shelf):
+    from django.core.cache import caches
+
+    _, product = shelf
+    client.get("/search/?q=龙井")
+
+    product.name = "明前西湖龙井"
+    product.save()
+    caches["pages"].clear()
+
+    assert "明前西湖龙井" in client.get("/search/?q=龙井").content.decode()
+
+
+def test_the_shared_copy_of_a_listing_lasts_two_minutes_however_long_the_process_keeps_its_own(monkeypatch):
+    import time
+
+    from django.core.cache import caches
+
+    caches["shared_pages"].set("catalog:1:zh-hans:listing:abc", "<ul>…</ul>", 600)
+    later = time.time() + 121
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert caches["default"].get("catalog:1:zh-hans:listing:abc") is None
+    assert caches["pages"].get("catalog:1:zh-hans:listing:abc") == "<ul>…</ul>"
+    assert caches["shared_pages"].get("catalog:1:zh-hans:listing:abc") == "<ul>…</ul>"
+
+
+def test_product_pages_stay_in_the_process_that_drew_them(client, shelf):
+    from django.core.cache import caches
+
+    client.get("/p/longjing/")
+    caches["pages"].clear()
+
+    assert queries(client, "/p/longjing/") > 0

@@ -125,6 +125,7 @@ def shop_on_redis(redis_server, settings):
         },
         "pages": {"BACKEND": "catalog.process_cache.PagesCache", "LOCATION": "outage-test-pages"},
         "objects": {"BACKEND": "catalog.process_cache.ObjectsCache", "LOCATION": "outage-test-objects"},
+        "shared_pages": {"BACKEND": "catalog.process_cache.SharedPagesCache"},
     }
     settings.REDIS_URL = redis_server.url
     settings.CELERY_TASK_ALWAYS_EAGER = False
