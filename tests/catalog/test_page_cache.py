@@ -1,9 +1,12 @@
 """Catalogue pages are cached for everyone and dropped the moment the catalogue changes."""
 
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog.services import refresh_product_summary, set_published
@@ -129,8 +132,6 @@ def test_a_guest_with_a_cart_sees_their_own_badge_not_a_cached_page(client, shel
 def test_a_cached_product_page_gives_each_guest_a_working_csrf_token_of_their_own(shelf):
     import re
 
-    from django.test import Client
-
     from catalog.cache import CSRF_PLACEHOLDER
 
     _, product = shelf
@@ -155,8 +156,6 @@ def test_a_cached_product_page_gives_each_guest_a_working_csrf_token_of_their_ow
 
 @pytest.mark.parametrize("url", ["/c/tea/?sort=price", "/search/?q=龙井"])
 def test_a_listing_drawn_by_one_web_process_is_served_whole_by_another(client, shelf, url):
-    from django.core.cache import caches
-
     client.get(url)
     caches["pages"].clear()  # another web process: none of this one's own memory, the same Redis
 
@@ -166,9 +165,6 @@ def test_a_listing_drawn_by_one_web_process_is_served_whole_by_another(client, s
 
 
 def test_a_member_gets_the_listing_another_process_drew_with_their_own_cart_badge(client, shelf, shopper):
-    from django.core.cache import caches
-    from django.test import Client
-
     _, product = shelf
     client.force_login(shopper)
     client.post("/cart/add/", {"variant": product.variants.get().pk, "quantity": 2})
@@ -182,8 +178,6 @@ def test_a_member_gets_the_listing_another_process_drew_with_their_own_cart_badg
 
 
 def test_a_product_saved_in_the_admin_shows_on_every_process_despite_their_shared_listings(client, shelf):
-    from django.core.cache import caches
-
     _, product = shelf
     client.get("/search/?q=龙井")
 
@@ -195,10 +189,6 @@ def test_a_product_saved_in_the_admin_shows_on_every_process_despite_their_share
 
 
 def test_the_shared_copy_of_a_listing_lasts_two_minutes_however_long_the_process_keeps_its_own(monkeypatch):
-    import time
-
-    from django.core.cache import caches
-
     caches["shared_pages"].set("catalog:1:zh-hans:listing:abc", "<ul>…</ul>", 600)
     later = time.time() + 121
     monkeypatch.setattr(time, "time", lambda: later)
@@ -209,8 +199,6 @@ def test_the_shared_copy_of_a_listing_lasts_two_minutes_however_long_the_process
 
 
 def test_product_pages_stay_in_the_process_that_drew_them(client, shelf):
-    from django.core.cache import caches
-
     client.get("/p/longjing/")
     caches["pages"].clear()
 
